@@ -30,11 +30,10 @@ void log_write(const logger_t *log, log_level_t level, const char *msg, const ch
   clock_gettime(CLOCK_REALTIME, &now);
   struct tm tm;
   gmtime_r(&now.tv_sec, &tm);
-  int n = snprintf(raw, sizeof raw,
-                   "ts=%04d-%02d-%02dT%02d:%02d:%02d.%03ldZ level=%s comp=%s msg=\"%s\"",
-                   tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min,
-                   tm.tm_sec, now.tv_nsec / 1000000L, level_names[level],
-                   log->name ? log->name : "stafet", msg);
+  int n = snprintf(
+      raw, sizeof raw, "ts=%04d-%02d-%02dT%02d:%02d:%02d.%03ldZ level=%s comp=%s msg=\"%s\"",
+      tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec,
+      now.tv_nsec / 1000000L, level_names[level], log->name ? log->name : "stafet", msg);
   if (n < 0)
     return;
   if (fmt != NULL && (size_t)n < sizeof raw - 2) {

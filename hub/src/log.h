@@ -15,8 +15,8 @@ typedef enum { LOG_DEBUG = 0, LOG_INFO = 1, LOG_WARN = 2, LOG_ERROR = 3 } log_le
 
 typedef struct logger {
   log_level_t level;
-  FILE *out;          /* stderr unless a test points it elsewhere */
-  const char *name;   /* component, e.g. the hub id; not owned */
+  FILE *out;        /* stderr unless a test points it elsewhere */
+  const char *name; /* component, e.g. the hub id; not owned */
 } logger_t;
 
 /* Parses "debug"/"info"/"warn"/"error"; returns 0 or -1 if unknown. */
@@ -30,8 +30,8 @@ void log_write(const logger_t *log, log_level_t level, const char *msg, const ch
     __attribute__((format(printf, 4, 5)));
 
 #define log_debug(l, msg, ...) log_write((l), LOG_DEBUG, (msg), __VA_ARGS__)
-#define log_info(l, msg, ...) log_write((l), LOG_INFO, (msg), __VA_ARGS__)
-#define log_warn(l, msg, ...) log_write((l), LOG_WARN, (msg), __VA_ARGS__)
+#define log_info(l, msg, ...)  log_write((l), LOG_INFO, (msg), __VA_ARGS__)
+#define log_warn(l, msg, ...)  log_write((l), LOG_WARN, (msg), __VA_ARGS__)
 #define log_error(l, msg, ...) log_write((l), LOG_ERROR, (msg), __VA_ARGS__)
 
 #endif

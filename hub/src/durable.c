@@ -1,0 +1,509 @@
+/*
+ * durable.c — durable subscriptions: consumers, credit, delivery, ack, nack,
+ * redelivery and dead letters, on Redis Streams with one consumer group.
+ *
+ * Each local consumer is a Redis consumer named after its session. The hub
+ * reads for a consumer only as many entries as its credit window has room
+ * for (XREADGROUP COUNT), so a slow consumer costs the hub no memory: its
+ * messages wait in Redis. Deliveries not acked within ack_timeout_ms are
+ * claimed by the claim sweep (claim script: XPENDING IDLE + XCLAIM, or
+ * dead-letter after max_deliveries). When a session ends, its deliveries are
+ * parked with the "orphans" consumer, already idle, so the next sweep hands
+ * them to someone else at once.
+ *
+ * Async replies never hold pointers to sessions or subscriptions (either may
+ * be gone when the reply comes): they carry names and look them up.
+ */
+#include "hub.h"
+
+#include "keys.h"
+#include "queue_redis.h"
+#include "stafet.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+typedef struct read_ctx {
+  char sub[NAME_MAX_LEN + 1];
+  uint8_t rid[ROUTING_ID_MAX];
+  size_t rid_len;
+  char session_id[SESSION_ID_MAX];
+  size_t asked;
+  bool claim;
+} read_ctx_t;
+
+static void durable_claim(hub_t *hub, dsub_t *sub);
+
+static uint32_t free_credit(const consumer_t *c) {
+  return c->credit > c->inflight.count ? c->credit - (uint32_t)c->inflight.count : 0;
+}
+
+/* Round robin over the consumers that have room. */
+static consumer_t *pick_consumer(dsub_t *sub) {
+  consumer_t *start = sub->rr_next ? sub->rr_next : sub->consumers;
+  consumer_t *c = start;
+  if (c == NULL)
+    return NULL;
+  do {
+    consumer_t *next = c->next_in_sub ? c->next_in_sub : sub->consumers;
+    if (free_credit(c) > 0 && !c->session->dead) {
+      sub->rr_next = next;
+      return c;
+    }
+    c = next;
+  } while (c != start);
+  return NULL;
+}
+
+static consumer_t *find_consumer(session_t *s, const char *sub_name) {
+  for (consumer_t *c = s->consumers; c != NULL; c = c->next_in_session)
+    if (strcmp(c->sub->name, sub_name) == 0)
+      return c;
+  return NULL;
+}
+
+static read_ctx_t *read_ctx_new(dsub_t *sub, consumer_t *c, size_t asked, bool claim) {
+  read_ctx_t *ctx = calloc(1, sizeof *ctx);
+  if (ctx == NULL)
+    return NULL;
+  memcpy(ctx->sub, sub->name, sizeof ctx->sub);
+  memcpy(ctx->rid, c->session->rid, c->session->rid_len);
+  ctx->rid_len = c->session->rid_len;
+  memcpy(ctx->session_id, c->session->id, sizeof ctx->session_id);
+  ctx->asked = asked;
+  ctx->claim = claim;
+  return ctx;
+}
+
+/* Parks ids (or, with n == 0, all of `consumer`'s deliveries) for redelivery. */
+static void release_ids(hub_t *hub, const char *sub_name, const char *consumer,
+                        bool delete_consumer, const char **ids, size_t n, uint64_t idle_ms);
+
+static const redisReply *field(const redisReply *fields, const char *name) {
+  if (fields == NULL || fields->type != REDIS_REPLY_ARRAY)
+    return NULL;
+  for (size_t i = 0; i + 1 < fields->elements; i += 2)
+    if (fields->element[i]->type == REDIS_REPLY_STRING &&
+        strcmp(fields->element[i]->str, name) == 0)
+      return fields->element[i + 1];
+  return NULL;
+}
+
+static void dead_letter(hub_t *hub, dsub_t *sub, const char **ids, size_t n, const char *reason);
+
+/* Sends one entry to a consumer. Returns 0, or an error if it could not be sent. */
+static int deliver_entry(hub_t *hub, consumer_t *c, const char *id, const redisReply *fields,
+                         uint32_t count) {
+  const redisReply *e = field(fields, "e"), *p = field(fields, "p");
+  stream_id_t sid;
+  if (stream_id_parse(id, &sid) != 0)
+    return STAFET_EPROTO;
+  Stafet__Wire__V1__Envelope *env =
+      e ? stafet__wire__v1__envelope__unpack(NULL, e->len, (const uint8_t *)e->str) : NULL;
+  if (env == NULL) {
+    log_error(&hub->log, "corrupt queue entry", "sub=%s id=%s", c->sub->name, id);
+    dead_letter(hub, c->sub, &id, 1, "corrupt_entry");
+    return 0;
+  }
+  Stafet__Wire__V1__Deliver d = STAFET__WIRE__V1__DELIVER__INIT;
+  d.subscription = c->sub->name;
+  d.delivery_id = (char *)id;
+  d.envelope = env;
+  d.delivery_count = count;
+  Stafet__Wire__V1__Frame frame = STAFET__WIRE__V1__FRAME__INIT;
+  frame.body_case = STAFET__WIRE__V1__FRAME__BODY_DELIVER;
+  frame.deliver = &d;
+  zmq_msg_t payload;
+  size_t len = p ? p->len : 0;
+  zmq_msg_init_size(&payload, len);
+  if (len)
+    memcpy(zmq_msg_data(&payload), p->str, len);
+  int rc = net_send(hub, c->session, &frame, &payload);
+  stafet__wire__v1__envelope__free_unpacked(env, NULL);
+  if (rc != 0)
+    return rc;
+  inflight_add(&c->inflight, sid);
+  hub->stats.delivered++;
+  if (count > 1)
+    hub->stats.redelivered++;
+  return 0;
+}
+
+/* Delivers entries [id, fields(, count)] to the consumer, or parks them if it is gone. */
+static size_t deliver_entries(hub_t *hub, dsub_t *sub, read_ctx_t *ctx, redisReply **entries,
+                              size_t n) {
+  session_t *s = session_lookup(hub, ctx->rid, ctx->rid_len, ctx->session_id);
+  consumer_t *c = s ? find_consumer(s, sub->name) : NULL;
+  const char **unsent = calloc(n ? n : 1, sizeof *unsent);
+  size_t n_unsent = 0, got = 0;
+  for (size_t i = 0; i < n; i++) {
+    redisReply *entry = entries[i];
+    if (entry->type != REDIS_REPLY_ARRAY || entry->elements < 2 ||
+        entry->element[0]->type != REDIS_REPLY_STRING)
+      continue;
+    got++;
+    uint32_t count = entry->elements >= 3 ? (uint32_t)entry->element[2]->integer : 1;
+    if (c == NULL || deliver_entry(hub, c, entry->element[0]->str, entry->element[1], count) != 0)
+      if (unsent != NULL)
+        unsent[n_unsent++] = entry->element[0]->str;
+  }
+  if (n_unsent > 0)
+    release_ids(hub, sub->name, ctx->session_id, false, unsent, n_unsent, sub->ack_timeout_ms + 1);
+  free(unsent);
+  return got;
+}
+
+static void on_read(hub_t *hub, redisReply *reply, void *arg) {
+  read_ctx_t *ctx = arg;
+  dsub_t *sub = dict_gets(hub->dsubs, ctx->sub);
+  if (sub == NULL)
+    goto out;
+  sub->read_in_flight = false;
+  size_t got = 0;
+  /* [[key, [[id, [f, v ...]], ...]]] or nil */
+  if (reply != NULL && reply->type == REDIS_REPLY_ARRAY && reply->elements == 1) {
+    redisReply *stream = reply->element[0];
+    if (stream->type == REDIS_REPLY_ARRAY && stream->elements == 2 &&
+        stream->element[1]->type == REDIS_REPLY_ARRAY)
+      got =
+          deliver_entries(hub, sub, ctx, stream->element[1]->element, stream->element[1]->elements);
+  } else if (reply_is_error(reply) && reply != NULL) {
+    log_warn(&hub->log, "queue read failed", "sub=%s err=\"%s\"", sub->name, reply->str);
+  }
+  if (reply != NULL && (got == ctx->asked || sub->read_wanted)) {
+    sub->read_wanted = false;
+    durable_kick(hub, sub);
+  }
+out:
+  free(ctx);
+}
+
+void durable_kick(hub_t *hub, dsub_t *sub) {
+  if (!store_ready(hub) || hub->draining)
+    return;
+  if (sub->read_in_flight) {
+    sub->read_wanted = true;
+    return;
+  }
+  consumer_t *c = pick_consumer(sub);
+  if (c == NULL)
+    return;
+  uint32_t n = free_credit(c);
+  if (n > hub->cfg.read_batch)
+    n = (uint32_t)hub->cfg.read_batch;
+  read_ctx_t *ctx = read_ctx_new(sub, c, n, false);
+  if (ctx == NULL)
+    return;
+  char key[KEY_MAX], count[16];
+  store_key(hub, key, sizeof key, KEY_QUEUE_FMT, sub->name);
+  snprintf(count, sizeof count, "%u", n);
+  const char *argv[] = {
+      "XREADGROUP", "GROUP", CONSUMER_GROUP, c->session->id, "COUNT", count, "STREAMS", key, ">"};
+  if (store_command(hub, on_read, ctx, 9, argv, NULL) != 0) {
+    free(ctx);
+    return;
+  }
+  sub->read_in_flight = true;
+}
+
+void durable_kick_all(hub_t *hub) {
+  dict_iter_t it;
+  dict_iter_init(&it, hub->dsubs);
+  const void *k;
+  size_t kl;
+  void *v;
+  while (dict_iter_next(&it, &k, &kl, &v))
+    if (((dsub_t *)v)->consumers != NULL)
+      durable_kick(hub, v);
+}
+
+/* ---- redelivery ---- */
+
+static void on_claim(hub_t *hub, redisReply *reply, void *arg) {
+  read_ctx_t *ctx = arg;
+  dsub_t *sub = dict_gets(hub->dsubs, ctx->sub);
+  if (sub == NULL)
+    goto out;
+  sub->claim_in_flight = false;
+  if (reply == NULL || reply->type != REDIS_REPLY_ARRAY || reply->elements == 0) {
+    if (reply != NULL && reply->type == REDIS_REPLY_ERROR)
+      log_warn(&hub->log, "claim failed", "sub=%s err=\"%s\"", sub->name, reply->str);
+    goto out;
+  }
+  redisReply *tail = reply->element[reply->elements - 1];
+  if (tail->type == REDIS_REPLY_ARRAY && tail->elements == 2 && tail->element[1]->integer > 0) {
+    hub->stats.dead_lettered += (uint64_t)tail->element[1]->integer;
+    log_warn(&hub->log, "dead-lettered", "sub=%s count=%lld reason=max_deliveries_exceeded",
+             sub->name, tail->element[1]->integer);
+  }
+  size_t got = deliver_entries(hub, sub, ctx, reply->element, reply->elements - 1);
+  if (got == ctx->asked)
+    durable_claim(hub, sub); /* there may be more waiting */
+out:
+  free(ctx);
+}
+
+static void durable_claim(hub_t *hub, dsub_t *sub) {
+  if (!store_ready(hub) || hub->draining || sub->claim_in_flight)
+    return;
+  consumer_t *c = pick_consumer(sub);
+  if (c == NULL)
+    return;
+  uint32_t n = free_credit(c);
+  if (n > hub->cfg.read_batch)
+    n = (uint32_t)hub->cfg.read_batch;
+  read_ctx_t *ctx = read_ctx_new(sub, c, n, true);
+  if (ctx == NULL)
+    return;
+  char queue[KEY_MAX], dlq[KEY_MAX], idle[24], count[16], max[24], now[24];
+  store_key(hub, queue, sizeof queue, KEY_QUEUE_FMT, sub->name);
+  store_key(hub, dlq, sizeof dlq, KEY_DLQ_FMT, sub->name);
+  snprintf(idle, sizeof idle, "%llu", (unsigned long long)sub->ack_timeout_ms);
+  snprintf(count, sizeof count, "%u", n);
+  snprintf(max, sizeof max, "%llu", (unsigned long long)sub->max_deliveries);
+  snprintf(now, sizeof now, "%llu", (unsigned long long)hub_now_ms());
+  const char *argv[] = {queue, dlq, CONSUMER_GROUP, c->session->id, idle, count, max, now};
+  if (store_script(hub, SCRIPT_CLAIM, on_claim, ctx, 2, 8, argv, NULL) != 0) {
+    free(ctx);
+    return;
+  }
+  sub->claim_in_flight = true;
+}
+
+/* Runs `fn` on every subscription that has local consumers. */
+static void for_each_consumed(hub_t *hub, void (*fn)(hub_t *, dsub_t *)) {
+  dict_iter_t it;
+  dict_iter_init(&it, hub->dsubs);
+  const void *k;
+  size_t kl;
+  void *v;
+  while (dict_iter_next(&it, &k, &kl, &v))
+    if (((dsub_t *)v)->consumers != NULL)
+      fn(hub, v);
+}
+
+void durable_claim_tick(uv_timer_t *timer) {
+  for_each_consumed(timer->data, durable_claim);
+}
+
+void durable_poll_tick(uv_timer_t *timer) {
+  for_each_consumed(timer->data, durable_kick);
+}
+
+static void trim_one(hub_t *hub, dsub_t *sub) {
+  char queue[KEY_MAX], cutoff[48];
+  uint64_t now = hub_now_ms();
+  uint64_t edge = now > sub->retention_ms ? now - sub->retention_ms : 0;
+  store_key(hub, queue, sizeof queue, KEY_QUEUE_FMT, sub->name);
+  snprintf(cutoff, sizeof cutoff, "%llu-0", (unsigned long long)edge);
+  const char *argv[] = {queue, CONSUMER_GROUP, cutoff};
+  (void)store_script(hub, SCRIPT_TRIM, NULL, NULL, 1, 3, argv, NULL);
+}
+
+void durable_trim_tick(uv_timer_t *timer) {
+  hub_t *hub = timer->data;
+  dict_iter_t it;
+  dict_iter_init(&it, hub->dsubs);
+  const void *k;
+  size_t kl;
+  void *v;
+  while (dict_iter_next(&it, &k, &kl, &v))
+    trim_one(hub, v);
+  char key[KEY_MAX];
+  snprintf(key, sizeof key, "%s%s", hub->cfg.prefix, KEY_UNROUTABLE);
+  const char *argv[] = {"XTRIM", key, "MAXLEN", "~", UNROUTABLE_MAX};
+  (void)store_command(hub, NULL, NULL, 5, argv, NULL);
+}
+
+/* ---- release, dead letters ---- */
+
+static void on_released(hub_t *hub, redisReply *reply, void *arg) {
+  char *name = arg;
+  dsub_t *sub = dict_gets(hub->dsubs, name);
+  if (sub != NULL && reply != NULL && reply->type == REDIS_REPLY_INTEGER && reply->integer > 0)
+    durable_claim(hub, sub);
+  free(name);
+}
+
+static void release_ids(hub_t *hub, const char *sub_name, const char *consumer,
+                        bool delete_consumer, const char **ids, size_t n, uint64_t idle_ms) {
+  const char **argv = calloc(5 + n, sizeof *argv);
+  char *name = strdup(sub_name);
+  char queue[KEY_MAX], idle[24];
+  if (argv == NULL || name == NULL)
+    goto out;
+  store_key(hub, queue, sizeof queue, KEY_QUEUE_FMT, sub_name);
+  snprintf(idle, sizeof idle, "%llu", (unsigned long long)idle_ms);
+  argv[0] = queue;
+  argv[1] = CONSUMER_GROUP;
+  argv[2] = consumer;
+  argv[3] = idle;
+  argv[4] = delete_consumer ? "1" : "0";
+  for (size_t i = 0; i < n; i++)
+    argv[5 + i] = ids[i];
+  if (store_script(hub, SCRIPT_RELEASE, on_released, name, 1, (int)(5 + n), argv, NULL) == 0)
+    name = NULL;
+out:
+  free(argv);
+  free(name);
+}
+
+static void dead_letter(hub_t *hub, dsub_t *sub, const char **ids, size_t n, const char *reason) {
+  const char **argv = calloc(5 + n, sizeof *argv);
+  char queue[KEY_MAX], dlq[KEY_MAX], now[24];
+  if (argv == NULL)
+    return;
+  store_key(hub, queue, sizeof queue, KEY_QUEUE_FMT, sub->name);
+  store_key(hub, dlq, sizeof dlq, KEY_DLQ_FMT, sub->name);
+  snprintf(now, sizeof now, "%llu", (unsigned long long)hub_now_ms());
+  argv[0] = queue;
+  argv[1] = dlq;
+  argv[2] = CONSUMER_GROUP;
+  argv[3] = reason && reason[0] ? reason : "nacked";
+  argv[4] = now;
+  for (size_t i = 0; i < n; i++)
+    argv[5 + i] = ids[i];
+  if (store_script(hub, SCRIPT_DEADLETTER, NULL, NULL, 2, (int)(5 + n), argv, NULL) == 0) {
+    hub->stats.dead_lettered += n;
+    log_warn(&hub->log, "dead-lettered", "sub=%s count=%zu reason=\"%s\"", sub->name, n, argv[3]);
+  }
+  free(argv);
+}
+
+void durable_consumer_release(hub_t *hub, consumer_t *c) {
+  dsub_t *sub = c->sub;
+  session_t *s = c->session;
+  for (consumer_t **pp = &s->consumers; *pp != NULL; pp = &(*pp)->next_in_session)
+    if (*pp == c) {
+      *pp = c->next_in_session;
+      break;
+    }
+  if (c->prev_in_sub)
+    c->prev_in_sub->next_in_sub = c->next_in_sub;
+  else
+    sub->consumers = c->next_in_sub;
+  if (c->next_in_sub)
+    c->next_in_sub->prev_in_sub = c->prev_in_sub;
+  if (sub->rr_next == c)
+    sub->rr_next = c->next_in_sub;
+  release_ids(hub, sub->name, s->id, true, NULL, 0, sub->ack_timeout_ms + 1);
+  inflight_free(&c->inflight);
+  free(c);
+}
+
+/* ---- ack, nack, credit ---- */
+
+/* Takes the ids this consumer holds out of its in-flight set; returns how many
+ * it held (in `held`, as pointers into `ids`) and reports the first unknown. */
+static size_t take_held(consumer_t *c, char **ids, size_t n, const char **held,
+                        const char **first_unknown) {
+  size_t k = 0;
+  *first_unknown = NULL;
+  for (size_t i = 0; i < n; i++) {
+    stream_id_t sid;
+    if (stream_id_parse(ids[i], &sid) == 0 && inflight_remove(&c->inflight, sid))
+      held[k++] = ids[i];
+    else if (*first_unknown == NULL)
+      *first_unknown = ids[i];
+  }
+  return k;
+}
+
+/* Common part of ack and nack: finds the consumer and the held ids.
+ * Returns the consumer, or NULL after answering with an Error. */
+static consumer_t *settle_begin(hub_t *hub, session_t *s, uint64_t seq, const char *sub_name,
+                                char **ids, size_t n, const char ***held, size_t *n_held) {
+  consumer_t *c = find_consumer(s, sub_name);
+  if (c == NULL) {
+    net_send_error(hub, s->rid, s->rid_len, seq,
+                   STAFET__WIRE__V1__ERROR_CODE__ERROR_UNKNOWN_SUBSCRIPTION,
+                   "this session does not consume subscription '%.64s'", sub_name);
+    return NULL;
+  }
+  *held = calloc(n ? n : 1, sizeof **held);
+  if (*held == NULL)
+    return NULL;
+  const char *unknown = NULL;
+  *n_held = take_held(c, ids, n, *held, &unknown);
+  if (unknown != NULL)
+    net_send_error(hub, s->rid, s->rid_len, seq,
+                   STAFET__WIRE__V1__ERROR_CODE__ERROR_UNKNOWN_DELIVERY,
+                   "delivery '%.40s' of '%s' is not held by this session (%zu of %zu unknown)",
+                   unknown, sub_name, n - *n_held, n);
+  return c;
+}
+
+void durable_on_ack(hub_t *hub, session_t *s, uint64_t seq, const Stafet__Wire__V1__Ack *ack) {
+  const char **held = NULL;
+  size_t n_held = 0;
+  consumer_t *c = settle_begin(hub, s, seq, ack->subscription, ack->delivery_ids,
+                               ack->n_delivery_ids, &held, &n_held);
+  if (c == NULL)
+    return;
+  if (n_held > 0) {
+    const char **argv = calloc(3 + n_held, sizeof *argv);
+    char queue[KEY_MAX];
+    store_key(hub, queue, sizeof queue, KEY_QUEUE_FMT, c->sub->name);
+    if (argv != NULL) {
+      argv[0] = "XACK";
+      argv[1] = queue;
+      argv[2] = CONSUMER_GROUP;
+      memcpy(argv + 3, held, n_held * sizeof *held);
+      (void)store_command(hub, NULL, NULL, (int)(3 + n_held), argv, NULL);
+      free(argv);
+    }
+    hub->stats.acked += n_held;
+    durable_kick(hub, c->sub);
+  }
+  free(held);
+}
+
+void durable_on_nack(hub_t *hub, session_t *s, uint64_t seq, const Stafet__Wire__V1__Nack *nack) {
+  const char **held = NULL;
+  size_t n_held = 0;
+  consumer_t *c = settle_begin(hub, s, seq, nack->subscription, nack->delivery_ids,
+                               nack->n_delivery_ids, &held, &n_held);
+  if (c == NULL)
+    return;
+  if (n_held > 0) {
+    hub->stats.nacked += n_held;
+    if (nack->requeue)
+      release_ids(hub, c->sub->name, s->id, false, held, n_held, c->sub->ack_timeout_ms + 1);
+    else
+      dead_letter(hub, c->sub, held, n_held, nack->reason);
+    durable_kick(hub, c->sub);
+  }
+  free(held);
+}
+
+int durable_on_credit(hub_t *hub, session_t *s, const char *name, uint32_t credit) {
+  consumer_t *c = find_consumer(s, name);
+  if (c == NULL)
+    return STAFET_ENOTFOUND;
+  c->credit = credit;
+  durable_kick(hub, c->sub);
+  durable_claim(hub, c->sub);
+  return 0;
+}
+
+/* Joins a session to a durable subscription (or updates its window). */
+consumer_t *durable_attach(hub_t *hub, session_t *s, dsub_t *sub, uint32_t credit) {
+  consumer_t *c = find_consumer(s, sub->name);
+  if (c == NULL) {
+    c = calloc(1, sizeof *c);
+    if (c == NULL)
+      return NULL;
+    c->session = s;
+    c->sub = sub;
+    c->next_in_session = s->consumers;
+    s->consumers = c;
+    c->next_in_sub = sub->consumers;
+    if (sub->consumers)
+      sub->consumers->prev_in_sub = c;
+    sub->consumers = c;
+  }
+  c->credit = credit ? credit : (uint32_t)hub->cfg.credit;
+  durable_kick(hub, sub);
+  durable_claim(hub, sub);
+  return c;
+}

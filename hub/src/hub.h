@@ -1,0 +1,269 @@
+/*
+ * hub.h — the hub's context and the types its modules share.
+ *
+ * One hub_t per process, created in main.c and passed to every module; no
+ * global state. The hot path is single-threaded on one libuv loop:
+ *
+ *   net_zmq.c      ROUTER socket on the loop (uv_poll on ZMQ_FD), frame in/out
+ *   session.c      Hello/Welcome, heartbeats, reaping dead peers
+ *   publish.c      Publish -> validate -> route -> store -> PublishAck
+ *   durable.c      durable subscriptions: consumers, credit, deliver, ack, nack
+ *   transient.c    transient subscriptions, in memory
+ *   queue_redis.c  hiredis async connection, Lua scripts, reconnects
+ *   routing.c      the routing table mirrored from Redis, reloaded on notice
+ *   redis_embed.c  the embedded redis-server the hub starts and supervises
+ *
+ * Redis keys are documented once, in keys.h and docs/redis-keys.md.
+ */
+#ifndef STAFET_HUB_H
+#define STAFET_HUB_H
+
+#include "config.h"
+#include "dict.h"
+#include "filter.h"
+#include "log.h"
+#include "router.h"
+#include "stafet/wire/v1/wire.pb-c.h"
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <uv.h>
+#include <zmq.h>
+
+struct redisAsyncContext;
+typedef struct hub hub_t;
+typedef struct session session_t;
+typedef struct dsub dsub_t;
+typedef struct consumer consumer_t;
+typedef struct tsub tsub_t;
+
+#define ROUTING_ID_MAX 256
+#define NAME_MAX_LEN   64
+#define SESSION_ID_MAX 128
+
+/* A delivery a consumer holds: a Redis stream id, parsed. */
+typedef struct stream_id {
+  uint64_t ms;
+  uint64_t seq;
+} stream_id_t;
+
+/* The deliveries one consumer holds (open addressing set of stream ids). */
+typedef struct inflight {
+  stream_id_t *slots;
+  uint8_t *used;   /* 0 empty, 1 used, 2 deleted */
+  size_t capacity; /* power of two */
+  size_t count;
+  size_t tombstones;
+} inflight_t;
+
+/* One session's membership in a durable subscription. */
+struct consumer {
+  session_t *session;
+  dsub_t *sub;
+  uint32_t credit;     /* window: most unacked deliveries in flight */
+  inflight_t inflight; /* deliveries held */
+  consumer_t *next_in_session;
+  consumer_t *prev_in_sub, *next_in_sub;
+};
+
+/* A durable subscription: mirror of its definition in Redis. */
+struct dsub {
+  char name[NAME_MAX_LEN + 1];
+  char **patterns;
+  size_t n_patterns;
+  filter_t *filter;
+  uint64_t ack_timeout_ms, max_deliveries, retention_ms, max_len;
+  char *patterns_joined; /* "\n"-joined, sorted: how Redis stores them */
+  char *filters_joined;
+  consumer_t *consumers; /* local consumers (doubly linked) */
+  consumer_t *rr_next;   /* round robin: who is served next */
+  bool read_in_flight;   /* an XREADGROUP is outstanding */
+  bool read_wanted;      /* something may be waiting: read again when it returns */
+  bool claim_in_flight;
+  uint64_t load_mark;   /* routing reload generation */
+  uint64_t matched_gen; /* publish.c: dedupe of matches */
+};
+
+/* A transient subscription of one session. */
+struct tsub {
+  session_t *session;
+  char name[NAME_MAX_LEN + 1];
+  char **patterns;
+  size_t n_patterns;
+  filter_t *filter;
+  tsub_t *next_in_session;
+  uint64_t dropped;
+};
+
+struct session {
+  hub_t *hub;
+  uint8_t rid[ROUTING_ID_MAX];
+  size_t rid_len;
+  char id[SESSION_ID_MAX]; /* consumer name in Redis */
+  char adapter[NAME_MAX_LEN + 1];
+  char instance[128];
+  uint64_t last_recv_ms, last_send_ms;
+  consumer_t *consumers;
+  tsub_t *tsubs;
+  bool dead; /* unreachable: reap at the next heartbeat tick */
+};
+
+/* Counters for metrics and tests. */
+typedef struct hub_stats {
+  uint64_t frames_in, frames_out;
+  uint64_t published, duplicates, delivered, redelivered, acked, nacked, dead_lettered;
+  uint64_t transient_delivered, transient_dropped;
+  uint64_t errors_by_code[32];
+} hub_stats_t;
+
+/* The Redis side (queue_redis.c). */
+typedef struct store {
+  struct redisAsyncContext *cmd; /* commands */
+  struct redisAsyncContext *sub; /* pub/sub: change notices */
+  bool ready;                    /* connected and scripts loaded */
+  bool cmd_connected, sub_connected;
+  char script_sha[8][41];
+  int scripts_loaded;
+  uint64_t pending; /* commands awaiting a reply */
+  uint64_t reconnect_delay_ms;
+  uv_timer_t reconnect_timer;
+  char host[256];
+  int port;
+  char unix_path[CONFIG_STR_MAX];
+  bool closing;
+} store_t;
+
+/* The embedded redis-server (redis_embed.c). */
+typedef struct redis_embed {
+  bool enabled;
+  uv_process_t process;
+  bool running;
+  bool stopping;
+  char socket_path[CONFIG_STR_MAX];
+  char pid_path[CONFIG_STR_MAX];
+  uv_timer_t restart_timer;
+  uint64_t restart_delay_ms;
+  void (*on_stopped)(hub_t *hub);
+} redis_embed_t;
+
+struct hub {
+  uv_loop_t *loop;
+  hub_config_t cfg;
+  logger_t log;
+  char boot_id[32]; /* unique per process start: makes session ids unique */
+  uint64_t session_counter;
+
+  void *zctx;
+  void *zsock; /* ROUTER */
+  uv_poll_t zpoll;
+  uv_idle_t zidle; /* drains ZMQ after sends: ZMQ_FD is edge-triggered */
+
+  dict_t *sessions;           /* routing id -> session_t* */
+  dict_t *dsubs;              /* name -> dsub_t* */
+  router_t *durable_routes;   /* pattern -> dsub_t* */
+  router_t *transient_routes; /* pattern -> tsub_t* */
+  uint64_t load_generation;
+  uint64_t match_generation;
+  bool routing_loaded;
+  bool reload_in_flight, reload_wanted;
+
+  store_t store;
+  redis_embed_t embed;
+
+  uv_timer_t heartbeat_timer, claim_timer, poll_timer, trim_timer, drain_timer;
+  uv_signal_t sigterm, sigint;
+  bool draining;
+  uint64_t drain_started_ms;
+  int exit_code;
+
+  hub_stats_t stats;
+};
+
+uint64_t hub_now_ms(void);
+
+/* ---- net_zmq.c ---- */
+int net_open(hub_t *hub);
+void net_close(hub_t *hub);
+/* Sends frame (+ optional payload, which is consumed) to a session.
+ * Returns 0, STAFET_EFULL (peer's queue full) or STAFET_ECLOSED (peer gone). */
+int net_send(hub_t *hub, session_t *s, const Stafet__Wire__V1__Frame *frame, zmq_msg_t *payload);
+int net_send_to(hub_t *hub, const uint8_t *rid, size_t rid_len,
+                const Stafet__Wire__V1__Frame *frame, zmq_msg_t *payload);
+/* Sends Error{code} answering seq to a peer; counts and logs it. */
+void net_send_error(hub_t *hub, const uint8_t *rid, size_t rid_len, uint64_t seq,
+                    Stafet__Wire__V1__ErrorCode code, const char *fmt, ...)
+    __attribute__((format(printf, 6, 7)));
+const char *error_code_name(Stafet__Wire__V1__ErrorCode code);
+
+/* ---- session.c ---- */
+session_t *session_find(hub_t *hub, const uint8_t *rid, size_t rid_len);
+/* Session by routing id and session id: NULL if it ended meanwhile. */
+session_t *session_lookup(hub_t *hub, const uint8_t *rid, size_t rid_len, const char *session_id);
+void session_on_hello(hub_t *hub, const uint8_t *rid, size_t rid_len, uint64_t seq,
+                      const Stafet__Wire__V1__Hello *hello);
+void session_end(hub_t *hub, session_t *s, const char *why);
+void session_heartbeat_tick(uv_timer_t *timer);
+void session_end_all(hub_t *hub, const char *why);
+
+/* ---- publish.c ---- */
+/* Takes ownership of frame (a Publish) and of payload (moved out; may be NULL). */
+void publish_on_frame(hub_t *hub, session_t *s, Stafet__Wire__V1__Frame *frame, zmq_msg_t *payload);
+/* Makes sure the unroutable stream exists (called when Redis becomes ready). */
+void publish_on_store_ready(hub_t *hub);
+int envelope_validate(const Stafet__Wire__V1__Envelope *env, char *err, size_t err_size);
+
+/* ---- durable.c ---- */
+void durable_on_subscribe(hub_t *hub, session_t *s, uint64_t seq,
+                          const Stafet__Wire__V1__Subscribe *sub);
+void durable_on_ack(hub_t *hub, session_t *s, uint64_t seq, const Stafet__Wire__V1__Ack *ack);
+void durable_on_nack(hub_t *hub, session_t *s, uint64_t seq, const Stafet__Wire__V1__Nack *nack);
+int durable_on_credit(hub_t *hub, session_t *s, const char *name, uint32_t credit);
+int durable_unsubscribe(hub_t *hub, session_t *s, const char *name, bool remove);
+/* Joins a session to a durable subscription (or sets its window); starts delivery. */
+consumer_t *durable_attach(hub_t *hub, session_t *s, dsub_t *sub, uint32_t credit);
+/* Detaches a consumer and makes its deliveries available to others. Frees it. */
+void durable_consumer_release(hub_t *hub, consumer_t *c);
+/* Something may be waiting in the subscription's queue: deliver if there is credit. */
+void durable_kick(hub_t *hub, dsub_t *sub);
+void durable_kick_all(hub_t *hub);
+void durable_claim_tick(uv_timer_t *timer);
+void durable_trim_tick(uv_timer_t *timer);
+void durable_poll_tick(uv_timer_t *timer);
+int stream_id_parse(const char *text, stream_id_t *out);
+void stream_id_format(stream_id_t id, char *out, size_t out_size);
+
+/* inflight set */
+int inflight_add(inflight_t *set, stream_id_t id);
+bool inflight_remove(inflight_t *set, stream_id_t id);
+void inflight_free(inflight_t *set);
+
+/* ---- transient.c ---- */
+int transient_subscribe(hub_t *hub, session_t *s, const Stafet__Wire__V1__Subscribe *sub, char *err,
+                        size_t err_size, Stafet__Wire__V1__ErrorCode *code);
+int transient_unsubscribe(hub_t *hub, session_t *s, const char *name);
+void transient_free_all(hub_t *hub, session_t *s);
+void transient_deliver(hub_t *hub, const Stafet__Wire__V1__Envelope *env, zmq_msg_t *payload);
+
+/* ---- routing.c ---- */
+void routing_reload(hub_t *hub);
+void routing_on_change(hub_t *hub, const char *notice);
+/* Creates or updates the local mirror of a durable subscription from its
+ * Redis hash fields (name/value pairs). Returns it, or NULL on bad data. */
+dsub_t *routing_upsert(hub_t *hub, const char *name, char **fields, size_t n_fields);
+void routing_remove(hub_t *hub, dsub_t *sub);
+void routing_free_all(hub_t *hub);
+
+/* ---- redis_embed.c ---- */
+int redis_embed_start(hub_t *hub);
+void redis_embed_stop(hub_t *hub, void (*on_stopped)(hub_t *hub));
+
+/* ---- hub.c ---- */
+int hub_init(hub_t *hub, uv_loop_t *loop, const hub_config_t *cfg);
+int hub_start(hub_t *hub);
+void hub_begin_drain(hub_t *hub, const char *why);
+void hub_dispose(hub_t *hub);
+/* Called by net_zmq.c for each frame of a known or unknown peer. */
+void hub_dispatch(hub_t *hub, const uint8_t *rid, size_t rid_len, zmq_msg_t *frame0,
+                  zmq_msg_t *payload);
+
+#endif

@@ -1,0 +1,38 @@
+/*
+ * keys.h — every Redis key and channel the hub uses, in one place.
+ * docs/redis-keys.md describes them for operators. All keys start with the
+ * configured prefix (default "stafet:"). A subscription's keys share the hash
+ * tag {NAME}, so in a Redis Cluster they live in one slot.
+ *
+ *   <p>subs                  SET     names of durable subscriptions
+ *   <p>sub:{NAME}            HASH    definition: patterns, filters, ack_timeout_ms,
+ *                                    max_deliveries, retention_ms, max_len, created_at_ms
+ *   <p>q:{NAME}              STREAM  the queue; consumer group "stafet"; fields e (envelope), p
+ * (payload) <p>dlq:{NAME}            STREAM  dead letters: e, p, reason, id, deliveries, at
+ *   <p>dedupe:MESSAGE_ID     STRING  accepted message id, expires after dedupe_ttl_ms
+ *   <p>hub:HUB_ID            STRING  live hub (expires after 3 heartbeats)
+ *   <p>adapter:NAME          HASH    last_seen_ms, hub, instance, session
+ *   <p>unroutable            STREAM  accepted messages no durable subscription matched
+ *                                    (and no transient one): e, p; capped at UNROUTABLE_MAX
+ *   <p>changes               CHANNEL "sub:NAME" when a subscription is created or removed
+ */
+#ifndef STAFET_KEYS_H
+#define STAFET_KEYS_H
+
+#define KEY_SUBS        "subs"
+#define KEY_SUB_FMT     "%ssub:{%s}"
+#define KEY_QUEUE_FMT   "%sq:{%s}"
+#define KEY_DLQ_FMT     "%sdlq:{%s}"
+#define KEY_DEDUPE_FMT  "%sdedupe:%s"
+#define KEY_HUB_FMT     "%shub:%s"
+#define KEY_ADAPTER_FMT "%sadapter:%s"
+#define CHANNEL_CHANGES "changes"
+#define KEY_UNROUTABLE  "unroutable"
+#define UNROUTABLE_MAX  "100000"
+#define CONSUMER_GROUP  "stafet"
+/* Deliveries of ended sessions are parked here, idle, for the claim sweep. */
+#define CONSUMER_ORPHANS "stafet-orphans"
+
+#define KEY_MAX 256
+
+#endif

@@ -1,0 +1,261 @@
+/*
+ * net_zmq.c — the hub's ROUTER socket on the libuv loop.
+ *
+ * ZMQ_FD is edge-triggered: it signals "something changed", not "there is a
+ * message". So whenever it fires we read until ZMQ_EVENTS says no more input
+ * (with a budget, so one busy peer cannot starve timers and Redis replies), and
+ * after every send we re-check via an idle handle, because a send can consume
+ * the edge that announced pending input.
+ *
+ * Each inbound message is [routing id][frame 0][payload?]; anything else is
+ * answered with MALFORMED_FRAME. ZMQ_ROUTER_MANDATORY makes a send to a
+ * vanished peer fail (EHOSTUNREACH) instead of vanishing silently, so the
+ * session can be ended and its deliveries handed to others.
+ */
+#include "hub.h"
+
+#include "stafet.h"
+
+#include <errno.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define DRAIN_BUDGET 512
+
+static const char *const error_names[] = {
+    [STAFET__WIRE__V1__ERROR_CODE__ERROR_NONE] = "NONE",
+    [STAFET__WIRE__V1__ERROR_CODE__ERROR_MALFORMED_FRAME] = "MALFORMED_FRAME",
+    [STAFET__WIRE__V1__ERROR_CODE__ERROR_FRAME_TOO_LARGE] = "FRAME_TOO_LARGE",
+    [STAFET__WIRE__V1__ERROR_CODE__ERROR_UNKNOWN_FRAME_TYPE] = "UNKNOWN_FRAME_TYPE",
+    [STAFET__WIRE__V1__ERROR_CODE__ERROR_NOT_CONNECTED] = "NOT_CONNECTED",
+    [STAFET__WIRE__V1__ERROR_CODE__ERROR_PROTOCOL_VERSION] = "PROTOCOL_VERSION",
+    [STAFET__WIRE__V1__ERROR_CODE__ERROR_INVALID_TOPIC] = "INVALID_TOPIC",
+    [STAFET__WIRE__V1__ERROR_CODE__ERROR_INVALID_PATTERN] = "INVALID_PATTERN",
+    [STAFET__WIRE__V1__ERROR_CODE__ERROR_INVALID_FILTER] = "INVALID_FILTER",
+    [STAFET__WIRE__V1__ERROR_CODE__ERROR_INVALID_ENVELOPE] = "INVALID_ENVELOPE",
+    [STAFET__WIRE__V1__ERROR_CODE__ERROR_UNKNOWN_DELIVERY] = "UNKNOWN_DELIVERY",
+    [STAFET__WIRE__V1__ERROR_CODE__ERROR_UNKNOWN_SUBSCRIPTION] = "UNKNOWN_SUBSCRIPTION",
+    [STAFET__WIRE__V1__ERROR_CODE__ERROR_SUBSCRIPTION_CONFLICT] = "SUBSCRIPTION_CONFLICT",
+    [STAFET__WIRE__V1__ERROR_CODE__ERROR_QUEUE_FULL] = "QUEUE_FULL",
+    [STAFET__WIRE__V1__ERROR_CODE__ERROR_STORE_UNAVAILABLE] = "STORE_UNAVAILABLE",
+    [STAFET__WIRE__V1__ERROR_CODE__ERROR_SHUTTING_DOWN] = "SHUTTING_DOWN",
+    [STAFET__WIRE__V1__ERROR_CODE__ERROR_UNSUPPORTED] = "UNSUPPORTED",
+    [STAFET__WIRE__V1__ERROR_CODE__ERROR_INTERNAL] = "INTERNAL",
+    [STAFET__WIRE__V1__ERROR_CODE__ERROR_NO_PROVIDER] = "NO_PROVIDER",
+    [STAFET__WIRE__V1__ERROR_CODE__ERROR_DEADLINE_EXCEEDED] = "DEADLINE_EXCEEDED",
+    [STAFET__WIRE__V1__ERROR_CODE__ERROR_PROVIDER_ERROR] = "PROVIDER_ERROR",
+    [STAFET__WIRE__V1__ERROR_CODE__ERROR_NOT_AUTHORIZED] = "NOT_AUTHORIZED",
+};
+
+const char *error_code_name(Stafet__Wire__V1__ErrorCode code) {
+  if ((size_t)code < sizeof error_names / sizeof error_names[0] && error_names[code] != NULL)
+    return error_names[code];
+  return "UNKNOWN";
+}
+
+static bool error_retryable(Stafet__Wire__V1__ErrorCode code) {
+  switch (code) {
+  case STAFET__WIRE__V1__ERROR_CODE__ERROR_NOT_CONNECTED:
+  case STAFET__WIRE__V1__ERROR_CODE__ERROR_QUEUE_FULL:
+  case STAFET__WIRE__V1__ERROR_CODE__ERROR_STORE_UNAVAILABLE:
+  case STAFET__WIRE__V1__ERROR_CODE__ERROR_SHUTTING_DOWN:
+  case STAFET__WIRE__V1__ERROR_CODE__ERROR_INTERNAL: return true;
+  default: return false;
+  }
+}
+
+static void on_idle(uv_idle_t *idle);
+
+/* A send may have eaten the edge that announced input: look again soon. */
+static void schedule_drain(hub_t *hub) {
+  if (!uv_is_active((uv_handle_t *)&hub->zidle))
+    uv_idle_start(&hub->zidle, on_idle);
+}
+
+int net_send_to(hub_t *hub, const uint8_t *rid, size_t rid_len,
+                const Stafet__Wire__V1__Frame *frame, zmq_msg_t *payload) {
+  size_t len = stafet__wire__v1__frame__get_packed_size(frame);
+  uint8_t stackbuf[512];
+  uint8_t *buf = len <= sizeof stackbuf ? stackbuf : malloc(len);
+  if (buf == NULL)
+    return STAFET_ENOMEM;
+  stafet__wire__v1__frame__pack(frame, buf);
+  int rc = 0;
+  if (zmq_send(hub->zsock, rid, rid_len, ZMQ_SNDMORE | ZMQ_DONTWAIT) < 0) {
+    rc = errno == EAGAIN ? STAFET_EFULL : STAFET_ECLOSED;
+    goto out;
+  }
+  /* After the routing id is accepted, the rest of the message cannot fail on
+   * EAGAIN: ZeroMQ queues multipart messages atomically. */
+  if (zmq_send(hub->zsock, buf, len, (payload ? ZMQ_SNDMORE : 0) | ZMQ_DONTWAIT) < 0) {
+    rc = STAFET_EIO;
+    goto out;
+  }
+  if (payload != NULL && zmq_msg_send(payload, hub->zsock, ZMQ_DONTWAIT) < 0)
+    rc = STAFET_EIO;
+  hub->stats.frames_out++;
+out:
+  if (buf != stackbuf)
+    free(buf);
+  if (payload != NULL)
+    zmq_msg_close(payload);
+  schedule_drain(hub);
+  return rc;
+}
+
+int net_send(hub_t *hub, session_t *s, const Stafet__Wire__V1__Frame *frame, zmq_msg_t *payload) {
+  if (s->dead) {
+    if (payload != NULL)
+      zmq_msg_close(payload);
+    return STAFET_ECLOSED;
+  }
+  int rc = net_send_to(hub, s->rid, s->rid_len, frame, payload);
+  if (rc == STAFET_ECLOSED)
+    s->dead = true;
+  else if (rc == 0)
+    s->last_send_ms = hub_now_ms();
+  return rc;
+}
+
+void net_send_error(hub_t *hub, const uint8_t *rid, size_t rid_len, uint64_t seq,
+                    Stafet__Wire__V1__ErrorCode code, const char *fmt, ...) {
+  char text[512];
+  va_list ap;
+  va_start(ap, fmt);
+  vsnprintf(text, sizeof text, fmt, ap);
+  va_end(ap);
+  if ((size_t)code < sizeof hub->stats.errors_by_code / sizeof hub->stats.errors_by_code[0])
+    hub->stats.errors_by_code[code]++;
+  log_warn(&hub->log, "error sent", "code=%s seq=%llu text=\"%s\"", error_code_name(code),
+           (unsigned long long)seq, text);
+  Stafet__Wire__V1__Error err = STAFET__WIRE__V1__ERROR__INIT;
+  err.code = code;
+  err.name = (char *)error_code_name(code);
+  err.text = text;
+  err.retryable = error_retryable(code);
+  Stafet__Wire__V1__Frame frame = STAFET__WIRE__V1__FRAME__INIT;
+  frame.seq = seq;
+  frame.body_case = STAFET__WIRE__V1__FRAME__BODY_ERROR;
+  frame.error = &err;
+  (void)net_send_to(hub, rid, rid_len, &frame, NULL);
+}
+
+/* Reads the rest of a message we will not use. */
+static void discard_rest(void *sock) {
+  int more = 1;
+  size_t sz = sizeof more;
+  while (zmq_getsockopt(sock, ZMQ_RCVMORE, &more, &sz) == 0 && more) {
+    zmq_msg_t m;
+    zmq_msg_init(&m);
+    zmq_msg_recv(&m, sock, 0);
+    zmq_msg_close(&m);
+  }
+}
+
+/* Receives one whole message; returns 1 if one was handled, 0 if none waiting. */
+static int recv_one(hub_t *hub) {
+  zmq_msg_t parts[3];
+  int n = 0;
+  for (int i = 0; i < 3; i++)
+    zmq_msg_init(&parts[i]);
+  if (zmq_msg_recv(&parts[0], hub->zsock, ZMQ_DONTWAIT) < 0) {
+    zmq_msg_close(&parts[0]);
+    return 0;
+  }
+  n = 1;
+  while (n < 3 && zmq_msg_more(&parts[n - 1])) {
+    if (zmq_msg_recv(&parts[n], hub->zsock, 0) < 0)
+      break;
+    n++;
+  }
+  hub->stats.frames_in++;
+  const uint8_t *rid = zmq_msg_data(&parts[0]);
+  size_t rid_len = zmq_msg_size(&parts[0]);
+  if (zmq_msg_more(&parts[n - 1])) {
+    discard_rest(hub->zsock);
+    net_send_error(hub, rid, rid_len, 0, STAFET__WIRE__V1__ERROR_CODE__ERROR_MALFORMED_FRAME,
+                   "a message has at most 2 frames: Frame and payload");
+  } else if (n < 2) {
+    net_send_error(hub, rid, rid_len, 0, STAFET__WIRE__V1__ERROR_CODE__ERROR_MALFORMED_FRAME,
+                   "empty message: expected a Frame");
+  } else if (zmq_msg_size(&parts[1]) > hub->cfg.max_frame_bytes ||
+             (n == 3 && zmq_msg_size(&parts[2]) > hub->cfg.max_frame_bytes)) {
+    net_send_error(hub, rid, rid_len, 0, STAFET__WIRE__V1__ERROR_CODE__ERROR_FRAME_TOO_LARGE,
+                   "frame larger than max_frame_bytes=%llu",
+                   (unsigned long long)hub->cfg.max_frame_bytes);
+  } else {
+    hub_dispatch(hub, rid, rid_len, &parts[1], n == 3 ? &parts[2] : NULL);
+  }
+  for (int i = 0; i < 3; i++)
+    zmq_msg_close(&parts[i]);
+  return 1;
+}
+
+static void drain(hub_t *hub) {
+  for (int i = 0; i < DRAIN_BUDGET; i++) {
+    uint32_t events = 0;
+    size_t sz = sizeof events;
+    if (hub->zsock == NULL || zmq_getsockopt(hub->zsock, ZMQ_EVENTS, &events, &sz) != 0 ||
+        !(events & ZMQ_POLLIN)) {
+      uv_idle_stop(&hub->zidle);
+      return;
+    }
+    recv_one(hub);
+  }
+  schedule_drain(hub); /* budget spent: let timers and Redis replies run first */
+}
+
+static void on_idle(uv_idle_t *idle) {
+  drain(idle->data);
+}
+
+static void on_readable(uv_poll_t *poll, int status, int events) {
+  drain(poll->data);
+}
+
+int net_open(hub_t *hub) {
+  hub->zctx = zmq_ctx_new();
+  hub->zsock = zmq_socket(hub->zctx, ZMQ_ROUTER);
+  int one = 1, linger = 1000;
+  int64_t hard_max = (int64_t)hub->cfg.max_frame_bytes * 4 + 4096;
+  zmq_setsockopt(hub->zsock, ZMQ_ROUTER_MANDATORY, &one, sizeof one);
+  zmq_setsockopt(hub->zsock, ZMQ_LINGER, &linger, sizeof linger);
+  /* Frames above max_frame_bytes get an Error; far above, the peer is cut off
+   * before the hub buffers it. */
+  zmq_setsockopt(hub->zsock, ZMQ_MAXMSGSIZE, &hard_max, sizeof hard_max);
+  const char *endpoints[] = {hub->cfg.bind_tcp, hub->cfg.bind_ipc};
+  for (size_t i = 0; i < 2; i++) {
+    if (endpoints[i][0] == '\0')
+      continue;
+    if (zmq_bind(hub->zsock, endpoints[i]) != 0) {
+      log_error(&hub->log, "cannot bind", "endpoint=%s err=\"%s\"", endpoints[i],
+                zmq_strerror(errno));
+      return STAFET_EIO;
+    }
+    log_info(&hub->log, "listening", "endpoint=%s", endpoints[i]);
+  }
+  int fd;
+  size_t sz = sizeof fd;
+  zmq_getsockopt(hub->zsock, ZMQ_FD, &fd, &sz);
+  uv_poll_init(hub->loop, &hub->zpoll, fd);
+  hub->zpoll.data = hub;
+  uv_poll_start(&hub->zpoll, UV_READABLE, on_readable);
+  uv_idle_init(hub->loop, &hub->zidle);
+  hub->zidle.data = hub;
+  schedule_drain(hub);
+  return 0;
+}
+
+void net_close(hub_t *hub) {
+  if (hub->zsock == NULL)
+    return;
+  uv_poll_stop(&hub->zpoll);
+  uv_close((uv_handle_t *)&hub->zpoll, NULL);
+  uv_idle_stop(&hub->zidle);
+  uv_close((uv_handle_t *)&hub->zidle, NULL);
+  zmq_close(hub->zsock);
+  hub->zsock = NULL;
+  zmq_ctx_term(hub->zctx);
+  hub->zctx = NULL;
+}

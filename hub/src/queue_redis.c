@@ -1,0 +1,286 @@
+/*
+ * queue_redis.c — hiredis async on the libuv loop.
+ *
+ * Two connections: `cmd` carries every command, pipelined (hiredis writes
+ * them as they come and calls back in order); `sub` is in SUBSCRIBE mode for
+ * the change channel. On (re)connect we load the Lua scripts, and only when
+ * their SHAs are known does the store become ready: then the routing table is
+ * reloaded (it may have changed while we were away) and delivery resumes.
+ *
+ * When a connection drops, hiredis calls every pending callback with a NULL
+ * reply; callers treat that as "not done" (a publish is answered
+ * STORE_UNAVAILABLE, a delivery read is simply retried later).
+ */
+#include "queue_redis.h"
+
+#include "keys.h"
+#include "stafet.h"
+
+#include <hiredis/adapters/libuv.h>
+#include <hiredis/async.h>
+#include <stdlib.h>
+#include <string.h>
+
+typedef struct pending_cmd {
+  hub_t *hub;
+  store_reply_fn fn;
+  void *arg;
+} pending_cmd_t;
+
+static void store_schedule_reconnect(hub_t *hub);
+
+bool reply_is_error(const redisReply *r) {
+  return r == NULL || r->type == REDIS_REPLY_ERROR;
+}
+
+bool store_ready(const hub_t *hub) {
+  return hub->store.ready && !hub->store.closing;
+}
+
+void store_key(const hub_t *hub, char *out, size_t out_size, const char *fmt, const char *name) {
+  snprintf(out, out_size, fmt, hub->cfg.prefix, name);
+}
+
+static void on_command_reply(redisAsyncContext *ac, void *reply, void *privdata) {
+  pending_cmd_t *p = privdata;
+  hub_t *hub = p->hub;
+  hub->store.pending--;
+  if (p->fn != NULL)
+    p->fn(hub, reply, p->arg);
+  free(p);
+}
+
+static int send_argv(hub_t *hub, store_reply_fn fn, void *arg, int argc, const char **argv,
+                     const size_t *lens) {
+  if (hub->store.cmd == NULL || !hub->store.cmd_connected)
+    return STAFET_EUNAVAIL;
+  pending_cmd_t *p = malloc(sizeof *p);
+  if (p == NULL)
+    return STAFET_ENOMEM;
+  *p = (pending_cmd_t){hub, fn, arg};
+  if (redisAsyncCommandArgv(hub->store.cmd, on_command_reply, p, argc, argv, lens) != REDIS_OK) {
+    free(p);
+    return STAFET_EUNAVAIL;
+  }
+  hub->store.pending++;
+  return 0;
+}
+
+int store_command(hub_t *hub, store_reply_fn fn, void *arg, int argc, const char **argv,
+                  const size_t *lens) {
+  if (!store_ready(hub))
+    return STAFET_EUNAVAIL;
+  return send_argv(hub, fn, arg, argc, argv, lens);
+}
+
+int store_script(hub_t *hub, script_id_t script, store_reply_fn fn, void *arg, int nkeys, int argc,
+                 const char **argv, const size_t *lens) {
+  if (!store_ready(hub))
+    return STAFET_EUNAVAIL;
+  enum { MAX_ARGS = 512 };
+  if (argc + 3 > MAX_ARGS)
+    return STAFET_EINVAL;
+  const char *full[MAX_ARGS];
+  size_t full_lens[MAX_ARGS];
+  char nkeys_text[16];
+  snprintf(nkeys_text, sizeof nkeys_text, "%d", nkeys);
+  full[0] = "EVALSHA";
+  full[1] = hub->store.script_sha[script];
+  full[2] = nkeys_text;
+  full_lens[0] = 7;
+  full_lens[1] = strlen(full[1]);
+  full_lens[2] = strlen(nkeys_text);
+  for (int i = 0; i < argc; i++) {
+    full[3 + i] = argv[i];
+    full_lens[3 + i] = lens ? lens[i] : strlen(argv[i]);
+  }
+  return send_argv(hub, fn, arg, argc + 3, full, full_lens);
+}
+
+static void on_ready(hub_t *hub) {
+  hub->store.ready = true;
+  hub->store.reconnect_delay_ms = 0;
+  log_info(&hub->log, "redis ready", "scripts=%d", SCRIPT_COUNT);
+  routing_reload(hub);
+}
+
+static void on_script_loaded(hub_t *hub, redisReply *reply, void *arg) {
+  intptr_t id = (intptr_t)arg;
+  if (reply_is_error(reply) || reply->type != REDIS_REPLY_STRING || reply->len != 40) {
+    log_error(&hub->log, "redis script load failed", "script=%ld err=\"%s\"", (long)id,
+              reply ? reply->str : "disconnected");
+    return;
+  }
+  memcpy(hub->store.script_sha[id], reply->str, 40);
+  hub->store.script_sha[id][40] = '\0';
+  if (++hub->store.scripts_loaded == SCRIPT_COUNT)
+    on_ready(hub);
+}
+
+static void load_scripts(hub_t *hub) {
+  hub->store.scripts_loaded = 0;
+  for (intptr_t i = 0; i < SCRIPT_COUNT; i++) {
+    const char *argv[] = {"SCRIPT", "LOAD", script_sources[i]};
+    (void)send_argv(hub, on_script_loaded, (void *)i, 3, argv, NULL);
+  }
+}
+
+static void on_change_message(redisAsyncContext *ac, void *reply_ptr, void *privdata) {
+  hub_t *hub = privdata;
+  redisReply *r = reply_ptr;
+  if (r == NULL || r->type != REDIS_REPLY_ARRAY || r->elements != 3)
+    return;
+  if (r->element[0]->type == REDIS_REPLY_STRING && strcmp(r->element[0]->str, "message") == 0 &&
+      r->element[2]->type == REDIS_REPLY_STRING)
+    routing_on_change(hub, r->element[2]->str);
+}
+
+static void lost(hub_t *hub, const char *which, const char *why) {
+  bool was_ready = hub->store.ready;
+  hub->store.ready = false;
+  if (!hub->store.closing) {
+    log_warn(&hub->log, "redis connection lost", "conn=%s err=\"%s\"", which, why);
+    store_schedule_reconnect(hub);
+  }
+  (void)was_ready;
+}
+
+static void on_cmd_connect(const redisAsyncContext *ac, int status) {
+  hub_t *hub = ac->data;
+  if (status != REDIS_OK) {
+    hub->store.cmd = NULL; /* hiredis frees it after this callback */
+    lost(hub, "cmd", ac->errstr);
+    return;
+  }
+  hub->store.cmd_connected = true;
+  load_scripts(hub);
+}
+
+static void on_cmd_disconnect(const redisAsyncContext *ac, int status) {
+  hub_t *hub = ac->data;
+  hub->store.cmd = NULL;
+  hub->store.cmd_connected = false;
+  lost(hub, "cmd", status == REDIS_OK ? "closed" : ac->errstr);
+}
+
+static void on_sub_connect(const redisAsyncContext *ac, int status) {
+  hub_t *hub = ac->data;
+  if (status != REDIS_OK) {
+    hub->store.sub = NULL;
+    /* Without notices our routing table could go stale: reconnect both. */
+    if (!hub->store.closing && hub->store.cmd_connected)
+      redisAsyncDisconnect(hub->store.cmd);
+    return;
+  }
+  hub->store.sub_connected = true;
+  char channel[KEY_MAX];
+  snprintf(channel, sizeof channel, "%s%s", hub->cfg.prefix, CHANNEL_CHANGES);
+  const char *argv[] = {"SUBSCRIBE", channel};
+  redisAsyncCommandArgv(hub->store.sub, on_change_message, hub, 2, argv, NULL);
+}
+
+static void on_sub_disconnect(const redisAsyncContext *ac, int status) {
+  hub_t *hub = ac->data;
+  hub->store.sub = NULL;
+  hub->store.sub_connected = false;
+  if (!hub->store.closing && hub->store.cmd_connected) {
+    /* Without notices our routing table could go stale: reconnect both. */
+    redisAsyncDisconnect(hub->store.cmd);
+  }
+}
+
+static redisAsyncContext *connect_one(hub_t *hub) {
+  store_t *st = &hub->store;
+  redisAsyncContext *ac = st->unix_path[0] ? redisAsyncConnectUnix(st->unix_path)
+                                           : redisAsyncConnect(st->host, st->port);
+  if (ac == NULL)
+    return NULL;
+  if (ac->err) {
+    log_debug(&hub->log, "redis connect failed", "err=\"%s\"", ac->errstr);
+    redisAsyncFree(ac);
+    return NULL;
+  }
+  ac->data = hub;
+  redisLibuvAttach(ac, hub->loop);
+  return ac;
+}
+
+static void store_connect(hub_t *hub) {
+  store_t *st = &hub->store;
+  if (st->cmd == NULL) {
+    st->cmd = connect_one(hub);
+    if (st->cmd != NULL) {
+      redisAsyncSetConnectCallback(st->cmd, on_cmd_connect);
+      redisAsyncSetDisconnectCallback(st->cmd, on_cmd_disconnect);
+    }
+  }
+  if (st->sub == NULL && st->cmd != NULL) {
+    st->sub = connect_one(hub);
+    if (st->sub != NULL) {
+      redisAsyncSetConnectCallback(st->sub, on_sub_connect);
+      redisAsyncSetDisconnectCallback(st->sub, on_sub_disconnect);
+    }
+  }
+  if (st->cmd == NULL)
+    store_schedule_reconnect(hub);
+}
+
+static void on_reconnect_timer(uv_timer_t *t) {
+  hub_t *hub = t->data;
+  if (!hub->store.closing)
+    store_connect(hub);
+}
+
+static void store_schedule_reconnect(hub_t *hub) {
+  store_t *st = &hub->store;
+  if (uv_is_active((uv_handle_t *)&st->reconnect_timer))
+    return;
+  st->reconnect_delay_ms = st->reconnect_delay_ms == 0 ? 50 : st->reconnect_delay_ms * 2;
+  if (st->reconnect_delay_ms > 2000)
+    st->reconnect_delay_ms = 2000;
+  uv_timer_start(&st->reconnect_timer, on_reconnect_timer, st->reconnect_delay_ms, 0);
+}
+
+static int parse_address(store_t *st, const char *addr) {
+  if (strncmp(addr, "unix:", 5) == 0) {
+    snprintf(st->unix_path, sizeof st->unix_path, "%s", addr + 5);
+    return 0;
+  }
+  const char *colon = strrchr(addr, ':');
+  if (colon == NULL || colon == addr)
+    return STAFET_EINVAL;
+  snprintf(st->host, sizeof st->host, "%.*s", (int)(colon - addr), addr);
+  st->port = atoi(colon + 1);
+  return st->port > 0 && st->port < 65536 ? 0 : STAFET_EINVAL;
+}
+
+int store_open(hub_t *hub) {
+  store_t *st = &hub->store;
+  uv_timer_init(hub->loop, &st->reconnect_timer);
+  st->reconnect_timer.data = hub;
+  const char *addr = hub->cfg.redis;
+  char embedded[CONFIG_STR_MAX + 8];
+  if (addr[0] == '\0') {
+    snprintf(embedded, sizeof embedded, "unix:%s", hub->embed.socket_path);
+    addr = embedded;
+  }
+  if (parse_address(st, addr) != 0) {
+    log_error(&hub->log, "bad redis address", "redis=\"%s\" want=\"unix:/path or host:port\"",
+              addr);
+    return STAFET_EINVAL;
+  }
+  store_connect(hub);
+  return 0;
+}
+
+void store_close(hub_t *hub) {
+  store_t *st = &hub->store;
+  st->closing = true;
+  st->ready = false;
+  uv_timer_stop(&st->reconnect_timer);
+  uv_close((uv_handle_t *)&st->reconnect_timer, NULL);
+  if (st->sub != NULL)
+    redisAsyncDisconnect(st->sub);
+  if (st->cmd != NULL)
+    redisAsyncDisconnect(st->cmd);
+}

@@ -1,0 +1,37 @@
+/*
+ * queue_redis.h — the hub's connection to Redis: one hiredis async context for
+ * commands (pipelined: replies come back in order) and one for pub/sub change
+ * notices, both on the hub's libuv loop. It reconnects with back-off when
+ * Redis goes away; while it is away, store_ready() is false and callers answer
+ * STORE_UNAVAILABLE instead of waiting.
+ */
+#ifndef STAFET_QUEUE_REDIS_H
+#define STAFET_QUEUE_REDIS_H
+
+#include "hub.h"
+#include "scripts.h"
+
+#include <hiredis/hiredis.h>
+
+/* reply is NULL when the command failed (connection lost); it is owned by
+ * hiredis and valid only during the call. */
+typedef void (*store_reply_fn)(hub_t *hub, redisReply *reply, void *arg);
+
+int store_open(hub_t *hub);
+/* Disconnects after the replies of pending commands arrived. */
+void store_close(hub_t *hub);
+bool store_ready(const hub_t *hub);
+
+/* Sends a command. Returns 0, or STAFET_EUNAVAIL (fn is then not called). */
+int store_command(hub_t *hub, store_reply_fn fn, void *arg, int argc, const char **argv,
+                  const size_t *lens);
+/* EVALSHA of a script: argv holds KEYS then ARGV (nkeys of them keys). */
+int store_script(hub_t *hub, script_id_t script, store_reply_fn fn, void *arg, int nkeys, int argc,
+                 const char **argv, const size_t *lens);
+/* Builds a prefixed key from a KEY_*_FMT with one %s argument. */
+void store_key(const hub_t *hub, char *out, size_t out_size, const char *fmt, const char *name);
+
+/* Helpers for reading replies. */
+bool reply_is_error(const redisReply *r);
+
+#endif

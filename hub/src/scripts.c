@@ -1,0 +1,164 @@
+/*
+ * scripts.c — the Lua source of every script in scripts.h.
+ *
+ * Why Lua: a publish must land in every matching queue or in none, together
+ * with its dedupe key, in one round trip; a redelivery must decide between
+ * "claim" and "dead-letter" without a race against another hub. Redis runs a
+ * script atomically, so these are the hub's transactions.
+ */
+#include "scripts.h"
+
+/* KEYS[1] dedupe key, KEYS[2..] queues.
+ * ARGV[1] dedupe ttl ms, ARGV[2] envelope, ARGV[3] payload, ARGV[3+i] max_len of KEYS[1+i].
+ * Returns {1, stored} | {0, 0} duplicate | {2, i} queue i (1-based) full. */
+static const char publish_lua[] =
+    "if redis.call('SET', KEYS[1], '1', 'NX', 'PX', ARGV[1]) == false then return {0, 0} end\n"
+    "for i = 2, #KEYS do\n"
+    "  local max = tonumber(ARGV[2 + i])\n"
+    "  if max > 0 and redis.call('XLEN', KEYS[i]) >= max then\n"
+    "    redis.call('DEL', KEYS[1])\n"
+    "    return {2, i - 1}\n"
+    "  end\n"
+    "end\n"
+    "local stored = 0\n"
+    "for i = 2, #KEYS do\n"
+    "  if redis.call('XADD', KEYS[i], 'NOMKSTREAM', '*', 'e', ARGV[2], 'p', ARGV[3]) then\n"
+    "    stored = stored + 1\n"
+    "  end\n"
+    "end\n"
+    "return {1, stored}\n";
+
+/* Shared by claim and deadletter: moves entry `id` of KEYS[1] to KEYS[2]. */
+#define DEADLETTER_FN                                                                              \
+  "local function dead(id, reason, count, now)\n"                                                  \
+  "  local e = redis.call('XRANGE', KEYS[1], id, id)\n"                                            \
+  "  if #e > 0 then\n"                                                                             \
+  "    local f = e[1][2]\n"                                                                        \
+  "    local env, pay = '', ''\n"                                                                  \
+  "    for k = 1, #f, 2 do\n"                                                                      \
+  "      if f[k] == 'e' then env = f[k + 1] elseif f[k] == 'p' then pay = f[k + 1] end\n"          \
+  "    end\n"                                                                                      \
+  "    redis.call('XADD', KEYS[2], '*', 'e', env, 'p', pay, 'reason', reason, 'id', id,\n"         \
+  "               'deliveries', count, 'at', now)\n"                                               \
+  "  end\n"                                                                                        \
+  "  redis.call('XACK', KEYS[1], ARGV[1], id)\n"                                                   \
+  "  return #e\n"                                                                                  \
+  "end\n"
+
+/* KEYS[1] queue, KEYS[2] dlq. ARGV[1] group, ARGV[2] consumer, ARGV[3] min idle ms,
+ * ARGV[4] count, ARGV[5] max deliveries, ARGV[6] now ms.
+ * Returns {{id, fields, delivery_count}, ...} claimed for ARGV[2], and a last element
+ * {"dead", n} with the number dead-lettered. */
+static const char claim_lua[] = DEADLETTER_FN
+    "local out = {}\n"
+    "local deadn = 0\n"
+    "local pend = redis.call('XPENDING', KEYS[1], ARGV[1], 'IDLE', ARGV[3], '-', '+', ARGV[4])\n"
+    "for _, p in ipairs(pend) do\n"
+    "  local id, count = p[1], tonumber(p[4])\n"
+    "  if count >= tonumber(ARGV[5]) then\n"
+    "    dead(id, 'max_deliveries_exceeded', count, ARGV[6])\n"
+    "    deadn = deadn + 1\n"
+    "  else\n"
+    "    local c = redis.call('XCLAIM', KEYS[1], ARGV[1], ARGV[2], 0, id)\n"
+    "    if type(c[1]) == 'table' then\n"
+    "      table.insert(out, {c[1][1], c[1][2], count + 1})\n"
+    "    else\n"
+    "      redis.call('XACK', KEYS[1], ARGV[1], id)\n"
+    "    end\n"
+    "  end\n"
+    "end\n"
+    "table.insert(out, {'dead', deadn})\n"
+    "return out\n";
+
+/* KEYS[1] queue. ARGV[1] group, ARGV[2] consumer, ARGV[3] idle ms to set,
+ * ARGV[4] '1' to delete the consumer afterwards, ARGV[5..] ids (none = all of
+ * the consumer's). Returns the number parked. */
+static const char release_lua[] =
+    "local ids = {}\n"
+    "if #ARGV > 4 then\n"
+    "  for i = 5, #ARGV do ids[#ids + 1] = ARGV[i] end\n"
+    "else\n"
+    "  local pend = redis.call('XPENDING', KEYS[1], ARGV[1], '-', '+', 100000, ARGV[2])\n"
+    "  for _, p in ipairs(pend) do ids[#ids + 1] = p[1] end\n"
+    "end\n"
+    "for _, id in ipairs(ids) do\n"
+    "  redis.call('XCLAIM', KEYS[1], ARGV[1], 'stafet-orphans', 0, id, 'IDLE', ARGV[3], 'JUSTID')\n"
+    "end\n"
+    "if ARGV[4] == '1' then redis.call('XGROUP', 'DELCONSUMER', KEYS[1], ARGV[1], ARGV[2]) end\n"
+    "return #ids\n";
+
+/* KEYS[1] queue, KEYS[2] dlq. ARGV[1] group, ARGV[2] reason, ARGV[3] now ms,
+ * ARGV[4..] ids. Returns the number dead-lettered. */
+static const char deadletter_lua[] =
+    DEADLETTER_FN "local n = 0\n"
+                  "for i = 4, #ARGV do\n"
+                  "  local id = ARGV[i]\n"
+                  "  local p = redis.call('XPENDING', KEYS[1], ARGV[1], id, id, 1)\n"
+                  "  local count = 1\n"
+                  "  if #p > 0 then count = tonumber(p[1][4]) end\n"
+                  "  n = n + dead(id, ARGV[2], count, ARGV[3])\n"
+                  "end\n"
+                  "return n\n";
+
+/* KEYS[1] definition hash, KEYS[2] queue, KEYS[3] set of names.
+ * ARGV[1] name, ARGV[2] patterns, ARGV[3] filters, ARGV[4] ack_timeout_ms,
+ * ARGV[5] max_deliveries, ARGV[6] retention_ms, ARGV[7] max_len, ARGV[8] now ms,
+ * ARGV[9] change channel.
+ * Returns {status, fields...}: status 1 created, 0 joined, -1 conflict, -2 unknown. */
+static const char sub_create_lua[] =
+    "if redis.call('EXISTS', KEYS[1]) == 1 then\n"
+    "  local cur = redis.call('HMGET', KEYS[1], 'patterns', 'filters')\n"
+    "  local st = 0\n"
+    "  if ARGV[2] ~= '' and (cur[1] ~= ARGV[2] or cur[2] ~= ARGV[3]) then st = -1 end\n"
+    "  local r = redis.call('HGETALL', KEYS[1])\n"
+    "  table.insert(r, 1, st)\n"
+    "  return r\n"
+    "end\n"
+    "if ARGV[2] == '' then return {-2} end\n"
+    "redis.call('HSET', KEYS[1], 'name', ARGV[1], 'patterns', ARGV[2], 'filters', ARGV[3],\n"
+    "  'ack_timeout_ms', ARGV[4], 'max_deliveries', ARGV[5], 'retention_ms', ARGV[6],\n"
+    "  'max_len', ARGV[7], 'created_at_ms', ARGV[8])\n"
+    "redis.call('SADD', KEYS[3], ARGV[1])\n"
+    "redis.pcall('XGROUP', 'CREATE', KEYS[2], 'stafet', '$', 'MKSTREAM')\n"
+    "redis.call('PUBLISH', ARGV[9], 'sub:' .. ARGV[1])\n"
+    "local r = redis.call('HGETALL', KEYS[1])\n"
+    "table.insert(r, 1, 1)\n"
+    "return r\n";
+
+/* KEYS[1] definition, KEYS[2] queue, KEYS[3] dlq, KEYS[4] set. ARGV[1] name,
+ * ARGV[2] channel. Returns 1 if it existed. */
+static const char sub_remove_lua[] = "local n = redis.call('DEL', KEYS[1], KEYS[2], KEYS[3])\n"
+                                     "redis.call('SREM', KEYS[4], ARGV[1])\n"
+                                     "redis.call('PUBLISH', ARGV[2], 'sub:' .. ARGV[1])\n"
+                                     "return n > 0 and 1 or 0\n";
+
+/* KEYS[1] queue. ARGV[1] group, ARGV[2] cutoff id (now - retention).
+ * Trims entries older than the cutoff that every consumer has read and acked:
+ * the trim point is never past the oldest pending or the first unread entry. */
+static const char trim_lua[] =
+    "local function lt(a, b)\n"
+    "  local am, as = string.match(a, '(%d+)-(%d+)')\n"
+    "  local bm, bs = string.match(b, '(%d+)-(%d+)')\n"
+    "  am, as, bm, bs = tonumber(am), tonumber(as), tonumber(bm), tonumber(bs)\n"
+    "  return am < bm or (am == bm and as < bs)\n"
+    "end\n"
+    "if redis.call('EXISTS', KEYS[1]) == 0 then return 0 end\n"
+    "local minid = ARGV[2]\n"
+    "for _, g in ipairs(redis.call('XINFO', 'GROUPS', KEYS[1])) do\n"
+    "  for k = 1, #g, 2 do\n"
+    "    if g[k] == 'last-delivered-id' and lt(g[k + 1], minid) then minid = g[k + 1] end\n"
+    "  end\n"
+    "end\n"
+    "local p = redis.call('XPENDING', KEYS[1], ARGV[1])\n"
+    "if p[1] > 0 and lt(p[2], minid) then minid = p[2] end\n"
+    "return redis.call('XTRIM', KEYS[1], 'MINID', minid)\n";
+
+const char *const script_sources[SCRIPT_COUNT] = {
+    [SCRIPT_PUBLISH] = publish_lua,
+    [SCRIPT_CLAIM] = claim_lua,
+    [SCRIPT_RELEASE] = release_lua,
+    [SCRIPT_DEADLETTER] = deadletter_lua,
+    [SCRIPT_SUB_CREATE] = sub_create_lua,
+    [SCRIPT_SUB_REMOVE] = sub_remove_lua,
+    [SCRIPT_TRIM] = trim_lua,
+};

@@ -1,0 +1,120 @@
+/*
+ * transient.c — at-most-once subscriptions that live in memory with their
+ * session: for live views such as queue displays and the wire tap.
+ *
+ * Delivery shares the payload with zmq_msg_copy (reference counted, no byte
+ * copy). If the subscriber's ZeroMQ queue is full, the message is dropped for
+ * that subscriber and counted: a slow live view must never make the hub
+ * buffer without bound.
+ */
+#include "hub.h"
+
+#include "stafet.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+static void tsub_free(hub_t *hub, tsub_t *t) {
+  router_remove_target(hub->transient_routes, t);
+  for (size_t i = 0; i < t->n_patterns; i++)
+    free(t->patterns[i]);
+  free(t->patterns);
+  filter_free(t->filter);
+  free(t);
+}
+
+int transient_subscribe(hub_t *hub, session_t *s, const Stafet__Wire__V1__Subscribe *req, char *err,
+                        size_t err_size, Stafet__Wire__V1__ErrorCode *code) {
+  if (req->n_patterns == 0) {
+    snprintf(err, err_size, "a transient subscription needs at least one pattern");
+    *code = STAFET__WIRE__V1__ERROR_CODE__ERROR_INVALID_PATTERN;
+    return STAFET_EPATTERN;
+  }
+  for (tsub_t *t = s->tsubs; t != NULL; t = t->next_in_session) {
+    if (strcmp(t->name, req->name) == 0) {
+      snprintf(err, err_size, "this session has a subscription named '%s' already", req->name);
+      *code = STAFET__WIRE__V1__ERROR_CODE__ERROR_SUBSCRIPTION_CONFLICT;
+      return STAFET_EEXIST;
+    }
+  }
+  tsub_t *t = calloc(1, sizeof *t);
+  if (t == NULL)
+    goto nomem;
+  t->session = s;
+  snprintf(t->name, sizeof t->name, "%s", req->name);
+  t->patterns = calloc(req->n_patterns, sizeof *t->patterns);
+  if (t->patterns == NULL || filter_parse((const char *const *)req->filters, req->n_filters,
+                                          &t->filter, err, err_size) != 0)
+    goto nomem;
+  for (size_t i = 0; i < req->n_patterns; i++) {
+    t->patterns[i] = strdup(req->patterns[i]);
+    if (t->patterns[i] == NULL)
+      goto nomem;
+    t->n_patterns++;
+    router_add(hub->transient_routes, req->patterns[i], t);
+  }
+  t->next_in_session = s->tsubs;
+  s->tsubs = t;
+  return 0;
+nomem:
+  if (t != NULL)
+    tsub_free(hub, t);
+  snprintf(err, err_size, "out of memory");
+  *code = STAFET__WIRE__V1__ERROR_CODE__ERROR_INTERNAL;
+  return STAFET_ENOMEM;
+}
+
+int transient_unsubscribe(hub_t *hub, session_t *s, const char *name) {
+  for (tsub_t **pp = &s->tsubs; *pp != NULL; pp = &(*pp)->next_in_session) {
+    if (strcmp((*pp)->name, name) == 0) {
+      tsub_t *t = *pp;
+      *pp = t->next_in_session;
+      tsub_free(hub, t);
+      return 0;
+    }
+  }
+  return STAFET_ENOTFOUND;
+}
+
+void transient_free_all(hub_t *hub, session_t *s) {
+  while (s->tsubs != NULL) {
+    tsub_t *t = s->tsubs;
+    s->tsubs = t->next_in_session;
+    tsub_free(hub, t);
+  }
+}
+
+typedef struct fanout {
+  hub_t *hub;
+  const Stafet__Wire__V1__Envelope *env;
+  zmq_msg_t *payload;
+} fanout_t;
+
+static void deliver_one(void *target, void *arg) {
+  tsub_t *t = target;
+  fanout_t *f = arg;
+  if (!filter_match(t->filter, f->env))
+    return;
+  Stafet__Wire__V1__Deliver d = STAFET__WIRE__V1__DELIVER__INIT;
+  d.subscription = t->name;
+  d.delivery_id = (char *)"";
+  d.envelope = (Stafet__Wire__V1__Envelope *)f->env;
+  d.delivery_count = 1;
+  Stafet__Wire__V1__Frame frame = STAFET__WIRE__V1__FRAME__INIT;
+  frame.body_case = STAFET__WIRE__V1__FRAME__BODY_DELIVER;
+  frame.deliver = &d;
+  zmq_msg_t copy;
+  zmq_msg_init(&copy);
+  zmq_msg_copy(&copy, f->payload);
+  if (net_send(f->hub, t->session, &frame, &copy) == 0) {
+    f->hub->stats.transient_delivered++;
+  } else {
+    t->dropped++;
+    f->hub->stats.transient_dropped++;
+  }
+}
+
+void transient_deliver(hub_t *hub, const Stafet__Wire__V1__Envelope *env, zmq_msg_t *payload) {
+  fanout_t f = {hub, env, payload};
+  router_match(hub->transient_routes, env->topic, deliver_one, &f);
+}
