@@ -1,0 +1,280 @@
+/*
+ * harness.c — see harness.h. Processes are started with fork/exec and reaped
+ * with waitpid; readiness is a condition we poll for, never a sleep.
+ */
+#include "harness.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <hiredis/hiredis.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+long long th_now_ms(void) {
+  struct timespec ts;
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+void th_tempdir(char *out) {
+  const char *base = getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp";
+  snprintf(out, 256, "%.200s/stafet-it-XXXXXX", base);
+  if (mkdtemp(out) == NULL) {
+    perror("mkdtemp");
+    abort();
+  }
+}
+
+void th_rmdir(const char *dir) {
+  char cmd[400];
+  snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
+  if (system(cmd) != 0)
+    fprintf(stderr, "could not remove %s\n", dir);
+}
+
+static pid_t spawn(char *const argv[], const char *log_path) {
+  pid_t pid = fork();
+  if (pid == 0) {
+    int fd = open(log_path, O_WRONLY | O_CREAT | O_APPEND, 0600);
+    if (fd >= 0) {
+      dup2(fd, 1);
+      dup2(fd, 2);
+      close(fd);
+    }
+    setpgid(0, 0); /* a test's ctrl-c kills the test, we stop children ourselves */
+    execvp(argv[0], argv);
+    _exit(127);
+  }
+  return pid;
+}
+
+static bool redis_answers(const char *socket) {
+  redisContext *c = redisConnectUnix(socket);
+  bool ok = false;
+  if (c != NULL && !c->err) {
+    redisReply *r = redisCommand(c, "PING");
+    ok = r != NULL && r->type == REDIS_REPLY_STATUS;
+    freeReplyObject(r);
+  }
+  redisFree(c);
+  return ok;
+}
+
+static void pause_ms(int ms) {
+  struct timespec ts = {ms / 1000, (ms % 1000) * 1000000L};
+  nanosleep(&ts, NULL);
+}
+
+int th_redis_start(th_redis_t *r, const char *dir) {
+  snprintf(r->dir, sizeof r->dir, "%s", dir);
+  snprintf(r->socket, sizeof r->socket, "%s/redis.sock", dir);
+  char log_path[320];
+  snprintf(log_path, sizeof log_path, "%s/redis.log", dir);
+  char *argv[] = {STAFET_REDIS_SERVER, "--port", "0", "--unixsocket", r->socket,
+                  "--dir", r->dir, "--appendonly", "yes", "--appendfsync", "always",
+                  "--save", "", NULL};
+  r->pid = spawn(argv, log_path);
+  /* Redis loads its AOF before it answers: wait for the answer (polling a
+   * condition; the short pause only spaces the attempts). */
+  for (long long end = th_now_ms() + 10000; th_now_ms() < end; pause_ms(10))
+    if (redis_answers(r->socket))
+      return 0;
+  return -1;
+}
+
+void th_redis_stop(th_redis_t *r, int sig) {
+  if (r->pid <= 0)
+    return;
+  kill(r->pid, sig);
+  waitpid(r->pid, NULL, 0);
+  r->pid = 0;
+}
+
+long long th_redis_int(th_redis_t *r, const char *fmt, ...) {
+  redisContext *c = redisConnectUnix(r->socket);
+  long long out = -1;
+  if (c != NULL && !c->err) {
+    va_list ap;
+    va_start(ap, fmt);
+    redisReply *rep = redisvCommand(c, fmt, ap);
+    va_end(ap);
+    if (rep != NULL && rep->type == REDIS_REPLY_INTEGER)
+      out = rep->integer;
+    else if (rep != NULL && rep->type == REDIS_REPLY_ARRAY)
+      out = (long long)rep->elements;
+    freeReplyObject(rep);
+  }
+  redisFree(c);
+  return out;
+}
+
+int th_hub_start(th_hub_t *h, const char *dir, const th_redis_t *r) {
+  snprintf(h->dir, sizeof h->dir, "%s", dir);
+  snprintf(h->endpoint, sizeof h->endpoint, "ipc://%s/hub.sock", dir);
+  snprintf(h->log_path, sizeof h->log_path, "%s/hub.log", dir);
+  snprintf(h->redis_socket, sizeof h->redis_socket, "unix:%s", r->socket);
+  char *argv[48] = {STAFET_HUB_BIN, "--redis", h->redis_socket, "--data-dir", h->dir,
+                    "--bind-tcp", "", "--bind-ipc", h->endpoint, "--heartbeat-ms", "200",
+                    "--claim-interval-ms", "100", "--poll-interval-ms", "100",
+                    "--log-level", "info"};
+  int n = 17;
+  for (int i = 0; h->extra[i] != NULL && n < 46; i++)
+    argv[n++] = (char *)h->extra[i];
+  argv[n] = NULL;
+  h->pid = spawn(argv, h->log_path);
+  return h->pid > 0 ? 0 : -1;
+}
+
+void th_hub_stop(th_hub_t *h, int sig) {
+  if (h->pid <= 0)
+    return;
+  kill(h->pid, sig);
+  waitpid(h->pid, NULL, 0);
+  h->pid = 0;
+}
+
+int th_hub_log_count(const th_hub_t *h, const char *text) {
+  FILE *f = fopen(h->log_path, "r");
+  if (f == NULL)
+    return 0;
+  char line[4096];
+  int n = 0;
+  while (fgets(line, sizeof line, f) != NULL)
+    n += strstr(line, text) != NULL;
+  fclose(f);
+  return n;
+}
+
+stafet_client_t *th_client(const char *endpoint, const char *adapter) {
+  stafet_client_options_t o = {.endpoint = endpoint, .adapter = adapter, .heartbeat_ms = 200,
+                               .reconnect_min_ms = 20, .reconnect_max_ms = 200};
+  stafet_client_t *c = NULL;
+  if (stafet_client_new(&c, &o) != 0)
+    return NULL;
+  if (stafet_client_connect(c, 10000) != 0) {
+    stafet_client_destroy(c);
+    return NULL;
+  }
+  return c;
+}
+
+void th_collector_init(th_collector_t *col, bool auto_ack) {
+  memset(col, 0, sizeof *col);
+  col->auto_ack = auto_ack;
+}
+
+void th_collector_free(th_collector_t *col) {
+  free(col->ids);
+  free(col->delivery);
+  free(col->counts);
+  free(col->topics);
+  memset(col, 0, sizeof *col);
+}
+
+static void collector_grow(th_collector_t *col) {
+  if (col->n < col->cap)
+    return;
+  col->cap = col->cap ? col->cap * 2 : 256;
+  col->ids = realloc(col->ids, col->cap * sizeof *col->ids);
+  col->delivery = realloc(col->delivery, col->cap * sizeof *col->delivery);
+  col->counts = realloc(col->counts, col->cap * sizeof *col->counts);
+  col->topics = realloc(col->topics, col->cap * sizeof *col->topics);
+  if (!col->ids || !col->delivery || !col->counts || !col->topics)
+    abort();
+}
+
+void th_on_deliver(stafet_client_t *c, const stafet_delivery_t *d, void *arg) {
+  th_collector_t *col = arg;
+  collector_grow(col);
+  snprintf(col->ids[col->n], 65, "%s", d->envelope->message_id);
+  snprintf(col->delivery[col->n], 48, "%s", d->delivery_id);
+  snprintf(col->topics[col->n], 128, "%s", d->envelope->topic);
+  col->counts[col->n] = d->delivery_count;
+  col->n++;
+  if (d->delivery_id[0] == '\0' || col->ignore)
+    return;
+  if (col->nack_requeue)
+    stafet_client_nack(c, d->subscription, d->delivery_id, 1, "test says no");
+  else if (col->auto_ack)
+    stafet_client_ack(c, d->subscription, d->delivery_id);
+}
+
+static int cmp_id(const void *a, const void *b) {
+  return strcmp(a, b);
+}
+
+size_t th_collector_distinct(const th_collector_t *col) {
+  if (col->n == 0)
+    return 0;
+  char(*copy)[65] = malloc(col->n * sizeof *copy);
+  memcpy(copy, col->ids, col->n * sizeof *copy);
+  qsort(copy, col->n, sizeof *copy, cmp_id);
+  size_t distinct = 1;
+  for (size_t i = 1; i < col->n; i++)
+    distinct += strcmp(copy[i], copy[i - 1]) != 0;
+  free(copy);
+  return distinct;
+}
+
+bool th_collector_has(const th_collector_t *col, const char *message_id) {
+  for (size_t i = 0; i < col->n; i++)
+    if (strcmp(col->ids[i], message_id) == 0)
+      return true;
+  return false;
+}
+
+bool th_poll_until(stafet_client_t **clients, const size_t *counter, size_t target, int timeout_ms) {
+  long long end = th_now_ms() + timeout_ms;
+  while (*counter < target && th_now_ms() < end)
+    for (size_t i = 0; clients[i] != NULL; i++)
+      stafet_client_poll(clients[i], 5);
+  return *counter >= target;
+}
+
+void th_poll_for(stafet_client_t **clients, int ms) {
+  long long end = th_now_ms() + ms;
+  while (th_now_ms() < end)
+    for (size_t i = 0; clients[i] != NULL; i++)
+      stafet_client_poll(clients[i], 5);
+}
+
+int th_subscribe(stafet_client_t *c, const stafet_subscription_t *sub, th_collector_t *col) {
+  int rc = STAFET_EUNAVAIL;
+  for (long long end = th_now_ms() + 10000; th_now_ms() < end;) {
+    rc = stafet_client_subscribe(c, sub, th_on_deliver, col, 2000);
+    if (rc != STAFET_EUNAVAIL && rc != STAFET_ETIMEDOUT)
+      break;
+    stafet_client_poll(c, 20);
+  }
+  return rc;
+}
+
+typedef struct wait_ack {
+  int status;
+  bool done;
+} wait_ack_t;
+
+static void on_ack(stafet_client_t *c, const char *id, int status, int dup, void *arg) {
+  wait_ack_t *w = arg;
+  w->status = status;
+  w->done = true;
+}
+
+int th_publish_wait(stafet_client_t *c, const char *topic, const char *tenant,
+                    const stafet_attribute_t *attrs, size_t n_attrs, char *id_out) {
+  wait_ack_t w = {0};
+  stafet_envelope_t env = {.topic = topic, .tenant = tenant, .attributes = attrs,
+                           .n_attributes = n_attrs};
+  int rc = stafet_client_publish(c, &env, "payload", 7, on_ack, &w, id_out);
+  if (rc != 0)
+    return rc;
+  for (long long end = th_now_ms() + 10000; !w.done && th_now_ms() < end;)
+    stafet_client_poll(c, 10);
+  return w.done ? w.status : STAFET_ETIMEDOUT;
+}

@@ -1,0 +1,91 @@
+/*
+ * harness.h — what integration tests need to run the real thing: a private
+ * redis-server on a unix socket in a temp dir, stafet-hub processes against
+ * it, libstafet clients, and a collector that records deliveries.
+ *
+ * Nothing here sleeps to synchronise: every wait polls for a condition with a
+ * deadline (a socket that answers PING, a Welcome, a count of deliveries).
+ */
+#ifndef STAFET_TEST_HARNESS_H
+#define STAFET_TEST_HARNESS_H
+
+#include "stafet.h"
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <sys/types.h>
+
+typedef struct th_redis {
+  char dir[256];
+  char socket[320];
+  pid_t pid;
+} th_redis_t;
+
+typedef struct th_hub {
+  char dir[256];
+  char endpoint[320]; /* ipc:// endpoint clients use */
+  char log_path[320];
+  char redis_socket[340];
+  const char *extra[16]; /* extra flags, NULL-terminated */
+  pid_t pid;
+} th_hub_t;
+
+/* A fresh temp dir (mkdtemp under $TMPDIR or /tmp); out must hold 256 bytes. */
+void th_tempdir(char *out);
+/* Removes a temp dir and everything in it. */
+void th_rmdir(const char *dir);
+
+/* Starts redis-server (AOF, appendfsync always) on dir/redis.sock; waits for PING. */
+int th_redis_start(th_redis_t *r, const char *dir);
+/* Sends sig (SIGTERM: clean shutdown, SIGKILL: crash) and reaps it. */
+void th_redis_stop(th_redis_t *r, int sig);
+/* Runs one Redis command (printf-style, hiredis sync) and returns its integer
+ * reply, or the number of elements of an array reply; -1 on error. */
+long long th_redis_int(th_redis_t *r, const char *fmt, ...);
+
+/* Starts stafet-hub on dir with its own ipc endpoint against redis; extra flags
+ * may be set in h->extra before the call (e.g. "--ack-timeout-ms", "500"). */
+int th_hub_start(th_hub_t *h, const char *dir, const th_redis_t *r);
+void th_hub_stop(th_hub_t *h, int sig);
+/* Counts lines of the hub's log containing text. */
+int th_hub_log_count(const th_hub_t *h, const char *text);
+
+/* Connects a client (heartbeat 200 ms, fast reconnects) and waits for Welcome. */
+stafet_client_t *th_client(const char *endpoint, const char *adapter);
+
+/* Records deliveries; optionally acks them. */
+typedef struct th_collector {
+  char (*ids)[65];      /* message ids in arrival order */
+  char (*delivery)[48]; /* delivery ids */
+  unsigned *counts;     /* delivery counts */
+  char (*topics)[128];
+  size_t n, cap;
+  bool auto_ack;
+  bool nack_requeue;    /* instead of acking: nack with requeue */
+  bool ignore;          /* neither ack nor nack (a consumer that hangs) */
+} th_collector_t;
+
+void th_collector_init(th_collector_t *col, bool auto_ack);
+void th_collector_free(th_collector_t *col);
+void th_on_deliver(stafet_client_t *c, const stafet_delivery_t *d, void *arg);
+/* Number of distinct message ids seen. */
+size_t th_collector_distinct(const th_collector_t *col);
+bool th_collector_has(const th_collector_t *col, const char *message_id);
+
+/* Polls the clients (NULL-terminated array) until *counter >= target or the
+ * deadline passes; returns true if reached. */
+bool th_poll_until(stafet_client_t **clients, const size_t *counter, size_t target, int timeout_ms);
+/* Polls the clients for a while with nothing expected (to show nothing arrives). */
+void th_poll_for(stafet_client_t **clients, int ms);
+
+/* Subscribes, retrying while the hub's store is not ready yet. */
+int th_subscribe(stafet_client_t *c, const stafet_subscription_t *sub, th_collector_t *col);
+
+/* Publishes one event and waits for its ack; returns the ack status.
+ * id_out (65 bytes) receives the message id if not NULL. */
+int th_publish_wait(stafet_client_t *c, const char *topic, const char *tenant,
+                    const stafet_attribute_t *attrs, size_t n_attrs, char *id_out);
+
+long long th_now_ms(void);
+
+#endif
