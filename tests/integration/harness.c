@@ -114,6 +114,21 @@ long long th_redis_int(th_redis_t *r, const char *fmt, ...) {
   return out;
 }
 
+bool th_redis_stream_has(th_redis_t *r, const char *key, const char *field, const char *value) {
+  redisContext *c = redisConnectUnix(r->socket);
+  bool found = false;
+  redisReply *rep = c && !c->err ? redisCommand(c, "XRANGE %s - +", key) : NULL;
+  for (size_t i = 0; rep && rep->type == REDIS_REPLY_ARRAY && i < rep->elements; i++) {
+    redisReply *fields = rep->element[i]->element[1];
+    for (size_t k = 0; k + 1 < fields->elements; k += 2)
+      found |= strcmp(fields->element[k]->str, field) == 0 &&
+               strcmp(fields->element[k + 1]->str, value) == 0;
+  }
+  freeReplyObject(rep);
+  redisFree(c);
+  return found;
+}
+
 int th_hub_start(th_hub_t *h, const char *dir, const th_redis_t *r) {
   snprintf(h->dir, sizeof h->dir, "%s", dir);
   snprintf(h->endpoint, sizeof h->endpoint, "ipc://%s/hub.sock", dir);

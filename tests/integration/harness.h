@@ -43,6 +43,9 @@ void th_redis_stop(th_redis_t *r, int sig);
  * reply, or the number of elements of an array reply; -1 on error. */
 long long th_redis_int(th_redis_t *r, const char *fmt, ...);
 
+/* True if any entry of stream `key` has field `field` equal to `value`. */
+bool th_redis_stream_has(th_redis_t *r, const char *key, const char *field, const char *value);
+
 /* Starts stafet-hub on dir with its own ipc endpoint against redis; extra flags
  * may be set in h->extra before the call (e.g. "--ack-timeout-ms", "500"). */
 int th_hub_start(th_hub_t *h, const char *dir, const th_redis_t *r);

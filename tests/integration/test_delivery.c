@@ -1,0 +1,308 @@
+/*
+ * test_delivery.c — at-least-once delivery on a real hub and Redis:
+ * redelivery after an ack time-out and after a consumer process dies,
+ * dead letters (max deliveries, nack), duplicate publishes, replay, a consumer
+ * that was offline, and credit-based flow control.
+ */
+#include "fixture.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+static stafet_subscription_t durable(const char *name, const char *const *patterns, size_t n) {
+  stafet_subscription_t s = {.name = name, .patterns = patterns, .n_patterns = n};
+  return s;
+}
+
+static void publish_n(stafet_client_t *p, const char *topic, size_t n, char (*ids)[65]) {
+  for (size_t i = 0; i < n; i++) {
+    stafet_envelope_t env = {.topic = topic, .tenant = "0751"};
+    assert_int_equal(stafet_client_publish(p, &env, "x", 1, NULL, NULL, ids ? ids[i] : NULL), 0);
+  }
+  assert_int_equal(stafet_client_flush(p, 20000), 0);
+}
+
+static void test_redelivery_after_ack_timeout(void **state) {
+  world_t *w = *state;
+  stafet_client_t *c = th_client(w->hub.endpoint, "folkeregister");
+  th_collector_t col;
+  th_collector_init(&col, false);
+  col.ignore = true; /* receives, never acks */
+  stafet_subscription_t s = durable("folkeregister", PATTERNS("cpr.#"), 1);
+  assert_int_equal(th_subscribe(c, &s, &col), 0);
+  char id[65];
+  assert_int_equal(th_publish_wait(c, "cpr.person.relocated", "0751", NULL, 0, id), 0);
+  stafet_client_t *cs[] = {c, NULL};
+  assert_true(th_poll_until(cs, &col.n, 2, 10000)); /* ack time-out is 1 s */
+  assert_string_equal(col.ids[0], id);
+  assert_string_equal(col.ids[1], id);
+  assert_int_equal(col.counts[0], 1);
+  assert_int_equal(col.counts[1], 2);
+  th_collector_free(&col);
+  stafet_client_destroy(c);
+}
+
+/* A consumer process that takes deliveries and dies without acking. */
+static pid_t crashing_consumer(const char *endpoint, size_t expect) {
+  pid_t pid = fork();
+  if (pid == 0) {
+    stafet_client_t *c = th_client(endpoint, "crasher");
+    th_collector_t col;
+    th_collector_init(&col, false);
+    col.ignore = true;
+    stafet_subscription_t s = {.name = "jobcenter", .credit = 100};
+    if (c == NULL || th_subscribe(c, &s, &col) != 0)
+      _exit(2);
+    stafet_client_t *cs[] = {c, NULL};
+    _exit(th_poll_until(cs, &col.n, expect, 10000) ? 0 : 3); /* no Goodbye, no acks */
+  }
+  return pid;
+}
+
+static void test_redelivery_after_consumer_dies(void **state) {
+  world_t *w = *state;
+  stafet_client_t *p = th_client(w->hub.endpoint, "cpr");
+  th_collector_t col;
+  th_collector_init(&col, true);
+  stafet_subscription_t s = durable("jobcenter", PATTERNS("cpr.person.*"), 1);
+  s.credit = 100;
+  assert_int_equal(th_subscribe(p, &s, &col), 0);
+  assert_int_equal(stafet_client_unsubscribe(p, "jobcenter", 0, 5000), 0);
+  char ids[20][65];
+  publish_n(p, "cpr.person.relocated", 20, ids);
+  int status = -1;
+  pid_t pid = crashing_consumer(w->hub.endpoint, 20);
+  assert_int_equal(waitpid(pid, &status, 0), pid);
+  assert_int_equal(WEXITSTATUS(status), 0); /* it held all 20 when it died */
+  /* A survivor joins; the dead session's 20 are redelivered to it. */
+  stafet_client_t *b = th_client(w->hub.endpoint, "survivor");
+  stafet_subscription_t join = {.name = "jobcenter", .credit = 100};
+  assert_int_equal(th_subscribe(b, &join, &col), 0);
+  stafet_client_t *cs[] = {b, NULL};
+  assert_true(th_poll_until(cs, &col.n, 20, 15000));
+  for (size_t i = 0; i < 20; i++)
+    assert_true(th_collector_has(&col, ids[i]));
+  for (size_t i = 0; i < col.n; i++)
+    assert_int_equal(col.counts[i], 2);
+  th_collector_free(&col);
+  stafet_client_destroy(b);
+  stafet_client_destroy(p);
+}
+
+static void test_dead_letter_after_max_deliveries(void **state) {
+  world_t *w = *state;
+  stafet_client_t *c = th_client(w->hub.endpoint, "poison");
+  th_collector_t col;
+  th_collector_init(&col, false);
+  col.nack_requeue = true; /* processing always fails */
+  stafet_subscription_t s = durable("naevn", PATTERNS("case.#"), 1);
+  s.max_deliveries = 3;
+  assert_int_equal(th_subscribe(c, &s, &col), 0);
+  char id[65];
+  assert_int_equal(th_publish_wait(c, "case.case.opened", "0751", NULL, 0, id), 0);
+  stafet_client_t *cs[] = {c, NULL};
+  assert_true(th_poll_until(cs, &col.n, 3, 10000));
+  long long dlq = 0;
+  for (long long end = th_now_ms() + 10000; dlq < 1 && th_now_ms() < end;) {
+    th_poll_for(cs, 50);
+    dlq = th_redis_int(&w->redis, "XLEN stafet:dlq:{naevn}");
+  }
+  assert_int_equal(dlq, 1);
+  th_poll_for(cs, 300);
+  assert_int_equal(col.n, 3); /* delivered exactly max_deliveries times */
+  assert_int_equal(col.counts[2], 3);
+  assert_true(th_redis_stream_has(&w->redis, "stafet:dlq:{naevn}", "reason", "max_deliveries_exceeded"));
+  assert_true(th_hub_log_count(&w->hub, "dead-lettered") >= 1);
+  th_collector_free(&col);
+  stafet_client_destroy(c);
+}
+
+static void on_reject(stafet_client_t *c, const stafet_delivery_t *d, void *arg) {
+  size_t *n = arg;
+  (*n)++;
+  stafet_client_nack(c, d->subscription, d->delivery_id, 0, "kle number unknown to ESDH");
+}
+
+static void test_nack_without_requeue_dead_letters_with_reason(void **state) {
+  world_t *w = *state;
+  stafet_client_t *c = th_client(w->hub.endpoint, "esdh");
+  size_t n = 0;
+  stafet_subscription_t s = durable("esdh", PATTERNS("case.#"), 1);
+  int rc = STAFET_EUNAVAIL;
+  for (long long end = th_now_ms() + 5000; rc != 0 && th_now_ms() < end;)
+    rc = stafet_client_subscribe(c, &s, on_reject, &n, 2000);
+  assert_int_equal(rc, 0);
+  assert_int_equal(th_publish_wait(c, "case.case.opened", "0751", NULL, 0, NULL), 0);
+  stafet_client_t *cs[] = {c, NULL};
+  assert_true(th_poll_until(cs, &n, 1, 5000));
+  long long dlq = 0;
+  for (long long end = th_now_ms() + 5000; dlq < 1 && th_now_ms() < end;) {
+    th_poll_for(cs, 20);
+    dlq = th_redis_int(&w->redis, "XLEN stafet:dlq:{esdh}");
+  }
+  assert_int_equal(dlq, 1);
+  assert_true(th_redis_stream_has(&w->redis, "stafet:dlq:{esdh}", "reason", "kle number unknown to ESDH"));
+  stafet_client_destroy(c);
+}
+
+typedef struct dup_result {
+  int n;
+  int duplicates;
+} dup_result_t;
+
+static void on_dup_ack(stafet_client_t *c, const char *id, int status, int dup, void *arg) {
+  dup_result_t *r = arg;
+  r->n++;
+  r->duplicates += dup;
+}
+
+static void test_duplicate_publish_is_dropped(void **state) {
+  world_t *w = *state;
+  stafet_client_t *c = th_client(w->hub.endpoint, "debtor");
+  th_collector_t col;
+  th_collector_init(&col, true);
+  stafet_subscription_t s = durable("opkraevning", PATTERNS("debt.#"), 1);
+  assert_int_equal(th_subscribe(c, &s, &col), 0);
+  dup_result_t r = {0};
+  stafet_envelope_t env = {.message_id = "0192f1e4-7c3a-7b1e-9d2c-000000000001",
+                           .topic = "debt.claim.created", .tenant = "0751"};
+  assert_int_equal(stafet_client_publish(c, &env, "a", 1, on_dup_ack, &r, NULL), 0);
+  assert_int_equal(stafet_client_flush(c, 5000), 0);
+  assert_int_equal(stafet_client_publish(c, &env, "a", 1, on_dup_ack, &r, NULL), 0);
+  assert_int_equal(stafet_client_flush(c, 5000), 0);
+  assert_int_equal(r.n, 2);
+  assert_int_equal(r.duplicates, 1);
+  stafet_client_t *cs[] = {c, NULL};
+  assert_true(th_poll_until(cs, &col.n, 1, 5000));
+  th_poll_for(cs, 300);
+  assert_int_equal(col.n, 1);
+  assert_int_equal(th_redis_int(&w->redis, "XLEN stafet:q:{opkraevning}"), 1);
+  th_collector_free(&col);
+  stafet_client_destroy(c);
+}
+
+static void test_offline_consumer_gets_everything_on_return(void **state) {
+  world_t *w = *state;
+  stafet_client_t *c = th_client(w->hub.endpoint, "valg");
+  th_collector_t col;
+  th_collector_init(&col, true);
+  stafet_subscription_t s = durable("valgorganisationen", PATTERNS("cpr.person.relocated"), 1);
+  assert_int_equal(th_subscribe(c, &s, &col), 0);
+  stafet_client_destroy(c); /* the department goes home for the night */
+  stafet_client_t *p = th_client(w->hub.endpoint, "cpr");
+  char ids[300][65];
+  publish_n(p, "cpr.person.relocated", 300, ids);
+  stafet_client_t *back = th_client(w->hub.endpoint, "valg");
+  stafet_subscription_t join = {.name = "valgorganisationen"};
+  assert_int_equal(th_subscribe(back, &join, &col), 0);
+  stafet_client_t *cs[] = {back, NULL};
+  assert_true(th_poll_until(cs, &col.n, 300, 15000));
+  for (size_t i = 0; i < 300; i++)
+    assert_string_equal(col.ids[i], ids[i]); /* all of them, in order */
+  th_collector_free(&col);
+  stafet_client_destroy(back);
+  stafet_client_destroy(p);
+}
+
+static void test_replay_from_start_and_from_time(void **state) {
+  world_t *w = *state;
+  stafet_client_t *c = th_client(w->hub.endpoint, "pladsanvisning");
+  th_collector_t col;
+  th_collector_init(&col, true);
+  stafet_subscription_t s = durable("pladsanvisning", PATTERNS("cpr.#"), 1);
+  assert_int_equal(th_subscribe(c, &s, &col), 0);
+  char first[5][65], second[5][65];
+  publish_n(c, "cpr.person.registered", 5, first);
+  stafet_client_t *cs[] = {c, NULL};
+  assert_true(th_poll_until(cs, &col.n, 5, 5000));
+  th_poll_for(cs, 100);
+  long long boundary = 0;
+  {
+    struct timespec ts;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    boundary = (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000 + 1;
+  }
+  th_poll_for(cs, 20);
+  publish_n(c, "cpr.person.registered", 5, second);
+  assert_true(th_poll_until(cs, &col.n, 10, 5000));
+  stafet_client_destroy(c); /* every message acked */
+
+  th_collector_t replay;
+  th_collector_init(&replay, true);
+  stafet_client_t *r = th_client(w->hub.endpoint, "pladsanvisning");
+  stafet_subscription_t from_start = {.name = "pladsanvisning", .start_id = "0"};
+  assert_int_equal(th_subscribe(r, &from_start, &replay), 0);
+  stafet_client_t *rs[] = {r, NULL};
+  assert_true(th_poll_until(rs, &replay.n, 10, 5000));
+  for (size_t i = 0; i < 5; i++) {
+    assert_string_equal(replay.ids[i], first[i]);
+    assert_string_equal(replay.ids[5 + i], second[i]);
+  }
+  stafet_client_destroy(r);
+
+  th_collector_t later;
+  th_collector_init(&later, true);
+  stafet_client_t *t = th_client(w->hub.endpoint, "pladsanvisning");
+  stafet_subscription_t from_time = {.name = "pladsanvisning",
+                                     .start_time_ms = (uint64_t)boundary};
+  assert_int_equal(th_subscribe(t, &from_time, &later), 0);
+  stafet_client_t *ts_[] = {t, NULL};
+  assert_true(th_poll_until(ts_, &later.n, 5, 5000));
+  th_poll_for(ts_, 300);
+  assert_int_equal(later.n, 5);
+  for (size_t i = 0; i < 5; i++)
+    assert_string_equal(later.ids[i], second[i]);
+  th_collector_free(&col);
+  th_collector_free(&replay);
+  th_collector_free(&later);
+  stafet_client_destroy(t);
+}
+
+static void test_credit_bounds_unacked_deliveries(void **state) {
+  world_t *w = *state;
+  stafet_client_t *c = th_client(w->hub.endpoint, "slow");
+  th_collector_t col;
+  th_collector_init(&col, false);
+  col.ignore = true;
+  stafet_subscription_t s = durable("slow", PATTERNS("contact.#"), 1);
+  s.credit = 5;
+  s.ack_timeout_ms = 60000;
+  assert_int_equal(th_subscribe(c, &s, &col), 0);
+  publish_n(c, "contact.inquiry.received", 20, NULL);
+  stafet_client_t *cs[] = {c, NULL};
+  assert_true(th_poll_until(cs, &col.n, 5, 5000));
+  th_poll_for(cs, 500);
+  assert_int_equal(col.n, 5); /* the window is full: nothing more comes */
+  for (size_t i = 0; i < 5; i++)
+    assert_int_equal(stafet_client_ack(c, "slow", col.delivery[i]), 0);
+  assert_true(th_poll_until(cs, &col.n, 10, 5000));
+  th_poll_for(cs, 300);
+  assert_int_equal(col.n, 10);
+  assert_int_equal(stafet_client_credit(c, "slow", 100), 0);
+  assert_true(th_poll_until(cs, &col.n, 20, 5000));
+  th_collector_free(&col);
+  stafet_client_destroy(c);
+}
+
+int main(void) {
+  const struct CMUnitTest tests[] = {
+      cmocka_unit_test_setup_teardown(test_redelivery_after_ack_timeout, world_default, world_down),
+      cmocka_unit_test_setup_teardown(test_redelivery_after_consumer_dies, world_default,
+                                      world_down),
+      cmocka_unit_test_setup_teardown(test_dead_letter_after_max_deliveries, world_default,
+                                      world_down),
+      cmocka_unit_test_setup_teardown(test_nack_without_requeue_dead_letters_with_reason,
+                                      world_default, world_down),
+      cmocka_unit_test_setup_teardown(test_duplicate_publish_is_dropped, world_default, world_down),
+      cmocka_unit_test_setup_teardown(test_offline_consumer_gets_everything_on_return,
+                                      world_default, world_down),
+      cmocka_unit_test_setup_teardown(test_replay_from_start_and_from_time, world_default,
+                                      world_down),
+      cmocka_unit_test_setup_teardown(test_credit_bounds_unacked_deliveries, world_default,
+                                      world_down),
+  };
+  return cmocka_run_group_tests(tests, NULL, NULL);
+}
