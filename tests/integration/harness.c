@@ -139,6 +139,10 @@ int th_hub_start(th_hub_t *h, const char *dir, const th_redis_t *r) {
                     "--claim-interval-ms", "100", "--poll-interval-ms", "100",
                     "--log-level", "info"};
   int n = 17;
+  if (h->embedded) { /* drop "--redis <addr>": the hub starts its own */
+    memmove(&argv[1], &argv[3], (size_t)(n - 3) * sizeof argv[0]);
+    n -= 2;
+  }
   for (int i = 0; h->extra[i] != NULL && n < 46; i++)
     argv[n++] = (char *)h->extra[i];
   argv[n] = NULL;
@@ -146,12 +150,14 @@ int th_hub_start(th_hub_t *h, const char *dir, const th_redis_t *r) {
   return h->pid > 0 ? 0 : -1;
 }
 
-void th_hub_stop(th_hub_t *h, int sig) {
+int th_hub_stop(th_hub_t *h, int sig) {
+  int status = -1;
   if (h->pid <= 0)
-    return;
+    return status;
   kill(h->pid, sig);
-  waitpid(h->pid, NULL, 0);
+  waitpid(h->pid, &status, 0);
   h->pid = 0;
+  return status;
 }
 
 int th_hub_log_count(const th_hub_t *h, const char *text) {

@@ -27,6 +27,7 @@ typedef struct th_hub {
   char log_path[320];
   char redis_socket[340];
   const char *extra[16]; /* extra flags, NULL-terminated */
+  bool embedded;         /* no --redis: the hub starts its own */
   pid_t pid;
 } th_hub_t;
 
@@ -49,7 +50,8 @@ bool th_redis_stream_has(th_redis_t *r, const char *key, const char *field, cons
 /* Starts stafet-hub on dir with its own ipc endpoint against redis; extra flags
  * may be set in h->extra before the call (e.g. "--ack-timeout-ms", "500"). */
 int th_hub_start(th_hub_t *h, const char *dir, const th_redis_t *r);
-void th_hub_stop(th_hub_t *h, int sig);
+/* Sends sig and reaps the hub; returns its wait status. */
+int th_hub_stop(th_hub_t *h, int sig);
 /* Counts lines of the hub's log containing text. */
 int th_hub_log_count(const th_hub_t *h, const char *text);
 
