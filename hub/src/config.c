@@ -33,7 +33,8 @@ typedef struct option_def {
 static const option_def_t options[] = {
     STR_OPT(bind_tcp, "tcp://127.0.0.1:7400",
             "ZeroMQ TCP endpoint clients connect to (\"\" = none)"),
-    STR_OPT(bind_ipc, "", "ZeroMQ IPC endpoint (default ipc://<data_dir>/hub.sock)"),
+    STR_OPT(bind_ipc, "",
+            "ZeroMQ IPC endpoint (default ipc://<data_dir>/hub.sock; \"none\" = no IPC)"),
     STR_OPT(data_dir, "./stafet-data", "directory for the embedded Redis (AOF) and sockets"),
     STR_OPT(redis, "",
             "Redis address: unix:/path or host:port; empty = start an embedded redis-server"),
@@ -254,9 +255,10 @@ void config_print_help(FILE *out, const char *prog) {
       flag[k] = options[i].key[k] == '_' ? '-' : options[i].key[k];
     fprintf(out, "  --%-20s %s [%s]\n", flag, options[i].help, options[i].def);
   }
-  fprintf(out, "\n  --config FILE          read settings from FILE first\n"
-               "  --help                 this text\n"
-               "  --version              print the version\n"
-               "\nSignals: SIGTERM or SIGINT drain in-flight work and exit.\n"
-               "Documentation: docs/protocol.md, docs/redis-keys.md, docs/operations.md\n");
+  fprintf(out,
+          "\n  --config FILE          read settings from FILE first\n"
+          "  --help                 this text\n"
+          "  --version              print the version\n"
+          "\nSignals: SIGTERM or SIGINT drain in-flight work and exit.\n"
+          "Documentation: README.md, docs/protocol.md, docs/architecture.md, docs/redis-keys.md\n");
 }
