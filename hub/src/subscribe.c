@@ -43,7 +43,8 @@ static char *join_sorted(const char *const *items, size_t n) {
     free(out);
     return NULL;
   }
-  memcpy(copy, items, n * sizeof *copy);
+  if (n > 0)
+    memcpy(copy, items, n * sizeof *copy);
   qsort(copy, n, sizeof *copy, cmp_str);
   out[0] = '\0';
   for (size_t i = 0; i < n; i++) {

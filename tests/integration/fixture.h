@@ -12,7 +12,10 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+
 #include <cmocka.h>
+
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -37,10 +40,17 @@ static inline int world_up(void **state, const char *const *extra) {
   return 0;
 }
 
+/* Stops everything; fails the test if the hub's log holds a sanitizer report
+ * (the hub runs as its own process, so its reports would otherwise go unseen). */
 static inline int world_down(void **state) {
   world_t *w = *state;
   th_hub_stop(&w->hub, SIGTERM);
   th_redis_stop(&w->redis, SIGTERM);
+  int reports = th_hub_log_count(&w->hub, "runtime error") + th_hub_log_count(&w->hub, "Sanitizer");
+  if (reports > 0) {
+    fprintf(stderr, "hub log %s has %d sanitizer report lines\n", w->hub.log_path, reports);
+    return -1;
+  }
   if (getenv("STAFET_KEEP_TEST_DIRS") == NULL)
     th_rmdir(w->dir);
   return 0;

@@ -76,9 +76,20 @@ int th_redis_start(th_redis_t *r, const char *dir) {
   snprintf(r->socket, sizeof r->socket, "%s/redis.sock", dir);
   char log_path[320];
   snprintf(log_path, sizeof log_path, "%s/redis.log", dir);
-  char *argv[] = {STAFET_REDIS_SERVER, "--port", "0", "--unixsocket", r->socket,
-                  "--dir", r->dir, "--appendonly", "yes", "--appendfsync", "always",
-                  "--save", "", NULL};
+  char *argv[] = {STAFET_REDIS_SERVER,
+                  "--port",
+                  "0",
+                  "--unixsocket",
+                  r->socket,
+                  "--dir",
+                  r->dir,
+                  "--appendonly",
+                  "yes",
+                  "--appendfsync",
+                  "always",
+                  "--save",
+                  "",
+                  NULL};
   r->pid = spawn(argv, log_path);
   /* Redis loads its AOF before it answers: wait for the answer (polling a
    * condition; the short pause only spaces the attempts). */
@@ -134,10 +145,23 @@ int th_hub_start(th_hub_t *h, const char *dir, const th_redis_t *r) {
   snprintf(h->endpoint, sizeof h->endpoint, "ipc://%s/hub.sock", dir);
   snprintf(h->log_path, sizeof h->log_path, "%s/hub.log", dir);
   snprintf(h->redis_socket, sizeof h->redis_socket, "unix:%s", r->socket);
-  char *argv[48] = {STAFET_HUB_BIN, "--redis", h->redis_socket, "--data-dir", h->dir,
-                    "--bind-tcp", "", "--bind-ipc", h->endpoint, "--heartbeat-ms", "200",
-                    "--claim-interval-ms", "100", "--poll-interval-ms", "100",
-                    "--log-level", "info"};
+  char *argv[48] = {STAFET_HUB_BIN,
+                    "--redis",
+                    h->redis_socket,
+                    "--data-dir",
+                    h->dir,
+                    "--bind-tcp",
+                    "",
+                    "--bind-ipc",
+                    h->endpoint,
+                    "--heartbeat-ms",
+                    "200",
+                    "--claim-interval-ms",
+                    "100",
+                    "--poll-interval-ms",
+                    "100",
+                    "--log-level",
+                    "info"};
   int n = 17;
   if (h->embedded) { /* drop "--redis <addr>": the hub starts its own */
     memmove(&argv[1], &argv[3], (size_t)(n - 3) * sizeof argv[0]);
@@ -173,8 +197,11 @@ int th_hub_log_count(const th_hub_t *h, const char *text) {
 }
 
 stafet_client_t *th_client(const char *endpoint, const char *adapter) {
-  stafet_client_options_t o = {.endpoint = endpoint, .adapter = adapter, .heartbeat_ms = 200,
-                               .reconnect_min_ms = 20, .reconnect_max_ms = 200};
+  stafet_client_options_t o = {.endpoint = endpoint,
+                               .adapter = adapter,
+                               .heartbeat_ms = 200,
+                               .reconnect_min_ms = 20,
+                               .reconnect_max_ms = 200};
   stafet_client_t *c = NULL;
   if (stafet_client_new(&c, &o) != 0)
     return NULL;
@@ -250,7 +277,8 @@ bool th_collector_has(const th_collector_t *col, const char *message_id) {
   return false;
 }
 
-bool th_poll_until(stafet_client_t **clients, const size_t *counter, size_t target, int timeout_ms) {
+bool th_poll_until(stafet_client_t **clients, const size_t *counter, size_t target,
+                   int timeout_ms) {
   long long end = th_now_ms() + timeout_ms;
   while (*counter < target && th_now_ms() < end)
     for (size_t i = 0; clients[i] != NULL; i++)
@@ -266,14 +294,9 @@ void th_poll_for(stafet_client_t **clients, int ms) {
 }
 
 int th_subscribe(stafet_client_t *c, const stafet_subscription_t *sub, th_collector_t *col) {
-  int rc = STAFET_EUNAVAIL;
-  for (long long end = th_now_ms() + 10000; th_now_ms() < end;) {
-    rc = stafet_client_subscribe(c, sub, th_on_deliver, col, 2000);
-    if (rc != STAFET_EUNAVAIL && rc != STAFET_ETIMEDOUT)
-      break;
-    stafet_client_poll(c, 20);
-  }
-  return rc;
+  /* libstafet retries a retryable answer (STORE_UNAVAILABLE while the hub's
+   * Redis is not ready) by itself: one call with a generous deadline. */
+  return stafet_client_subscribe(c, sub, th_on_deliver, col, 15000);
 }
 
 typedef struct wait_ack {
@@ -290,8 +313,8 @@ static void on_ack(stafet_client_t *c, const char *id, int status, int dup, void
 int th_publish_wait(stafet_client_t *c, const char *topic, const char *tenant,
                     const stafet_attribute_t *attrs, size_t n_attrs, char *id_out) {
   wait_ack_t w = {0};
-  stafet_envelope_t env = {.topic = topic, .tenant = tenant, .attributes = attrs,
-                           .n_attributes = n_attrs};
+  stafet_envelope_t env = {
+      .topic = topic, .tenant = tenant, .attributes = attrs, .n_attributes = n_attrs};
   int rc = stafet_client_publish(c, &env, "payload", 7, on_ack, &w, id_out);
   if (rc != 0)
     return rc;

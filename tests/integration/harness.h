@@ -66,8 +66,8 @@ typedef struct th_collector {
   char (*topics)[128];
   size_t n, cap;
   bool auto_ack;
-  bool nack_requeue;    /* instead of acking: nack with requeue */
-  bool ignore;          /* neither ack nor nack (a consumer that hangs) */
+  bool nack_requeue; /* instead of acking: nack with requeue */
+  bool ignore;       /* neither ack nor nack (a consumer that hangs) */
 } th_collector_t;
 
 void th_collector_init(th_collector_t *col, bool auto_ack);
@@ -83,7 +83,7 @@ bool th_poll_until(stafet_client_t **clients, const size_t *counter, size_t targ
 /* Polls the clients for a while with nothing expected (to show nothing arrives). */
 void th_poll_for(stafet_client_t **clients, int ms);
 
-/* Subscribes, retrying while the hub's store is not ready yet. */
+/* Subscribes (waiting up to 15 s, while the hub's store gets ready). */
 int th_subscribe(stafet_client_t *c, const stafet_subscription_t *sub, th_collector_t *col);
 
 /* Publishes one event and waits for its ack; returns the ack status.

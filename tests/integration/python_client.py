@@ -177,12 +177,17 @@ def main():
         check("invalid topic answered INVALID_TOPIC",
               answer.WhichOneof("body") == "error" and answer.error.name == "INVALID_TOPIC"
               and answer.error.code == wire_pb2.ERROR_INVALID_TOPIC)
-        print("%d passed, %d failed" % (len(checks) - failures, failures))
     finally:
         for p in reversed(procs):
             p.terminate()
             p.wait(timeout=10)
-        shutil.rmtree(tmp, ignore_errors=True)
+    with open(os.path.join(tmp, "hub.log")) as f:
+        hub_log = f.read()
+    sanitizer_clean = "runtime error" not in hub_log and "Sanitizer" not in hub_log
+    print("%s hub log has no sanitizer report" % ("ok  " if sanitizer_clean else "FAIL"))
+    failures += 0 if sanitizer_clean else 1
+    shutil.rmtree(tmp, ignore_errors=True)
+    print("%d passed, %d failed" % (len(checks) + 1 - failures, failures))
     return 1 if failures else 0
 
 

@@ -78,7 +78,8 @@ bool raw_hello(raw_client_t *rc, const char *adapter) {
   return ok;
 }
 
-Stafet__Wire__V1__Frame *raw_publish(raw_client_t *rc, uint64_t seq, const char *id, const char *topic) {
+Stafet__Wire__V1__Frame *raw_publish(raw_client_t *rc, uint64_t seq, const char *id,
+                                     const char *topic) {
   Stafet__Wire__V1__Envelope env = STAFET__WIRE__V1__ENVELOPE__INIT;
   env.message_id = (char *)id;
   env.topic = (char *)topic;

@@ -19,7 +19,8 @@ typedef struct raw_client {
 int raw_open(raw_client_t *rc, const char *endpoint);
 void raw_close(raw_client_t *rc);
 /* Sends bytes as frames (n_frames of them). */
-int raw_send_bytes(raw_client_t *rc, const void *const *frames, const size_t *lens, size_t n_frames);
+int raw_send_bytes(raw_client_t *rc, const void *const *frames, const size_t *lens,
+                   size_t n_frames);
 /* Packs and sends a Frame, with an optional payload frame. */
 int raw_send(raw_client_t *rc, const Stafet__Wire__V1__Frame *f, const void *payload, size_t len);
 /* Receives the next Frame that is not a Heartbeat (caller frees with
@@ -28,6 +29,7 @@ Stafet__Wire__V1__Frame *raw_recv(raw_client_t *rc, int timeout_ms);
 /* Hello + Welcome. */
 bool raw_hello(raw_client_t *rc, const char *adapter);
 /* Publishes with the given id and topic; returns the answer frame. */
-Stafet__Wire__V1__Frame *raw_publish(raw_client_t *rc, uint64_t seq, const char *id, const char *topic);
+Stafet__Wire__V1__Frame *raw_publish(raw_client_t *rc, uint64_t seq, const char *id,
+                                     const char *topic);
 
 #endif

@@ -147,8 +147,8 @@ static void test_full_queue_rejects_the_whole_publish(void **state) {
   stafet_client_t *c = th_client(w->hub.endpoint, "debitorvagten");
   th_collector_t col;
   th_collector_init(&col, false);
-  stafet_subscription_t small = {.name = "small", .patterns = PATTERNS("debt.#"),
-                                 .n_patterns = 1, .max_len = 2};
+  stafet_subscription_t small = {
+      .name = "small", .patterns = PATTERNS("debt.#"), .n_patterns = 1, .max_len = 2};
   assert_int_equal(th_subscribe(c, &small, &col), 0);
   stafet_subscription_t big = {.name = "big", .patterns = PATTERNS("debt.#"), .n_patterns = 1};
   assert_int_equal(th_subscribe(c, &big, &col), 0);

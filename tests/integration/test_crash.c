@@ -20,7 +20,7 @@ typedef struct stream {
   struct slot {
     struct stream *s;
     size_t index;
-  } *slots;
+  } * slots;
 } stream_t;
 
 static void on_stream_ack(stafet_client_t *c, const char *id, int status, int dup, void *arg) {
@@ -53,9 +53,9 @@ static void stream_publish(stafet_client_t *p, stream_t *s, size_t from, size_t 
   for (size_t i = from; i < to; i++) {
     s->slots[i] = (struct slot){s, i};
     stafet_envelope_t env = {.topic = "cpr.person.relocated", .tenant = "0751"};
-    assert_int_equal(stafet_client_publish(p, &env, "relocation", 10, on_stream_ack, &s->slots[i],
-                                           s->ids[i]),
-                     0);
+    assert_int_equal(
+        stafet_client_publish(p, &env, "relocation", 10, on_stream_ack, &s->slots[i], s->ids[i]),
+        0);
   }
 }
 
@@ -73,14 +73,14 @@ static size_t stream_report(const char *name, const stream_t *s, const th_collec
 }
 
 static void subscribe_audit(stafet_client_t *c, th_collector_t *col) {
-  stafet_subscription_t s = {.name = "audit", .patterns = PATTERNS("cpr.#"), .n_patterns = 1,
-                             .credit = 500};
+  stafet_subscription_t s = {
+      .name = "audit", .patterns = PATTERNS("cpr.#"), .n_patterns = 1, .credit = 500};
   assert_int_equal(th_subscribe(c, &s, col), 0);
 }
 
 /* Polls publisher and consumer until every message is acked and delivered. */
-static void run_until_done(stafet_client_t *p, stafet_client_t *c, stream_t *s,
-                           th_collector_t *col, int timeout_ms) {
+static void run_until_done(stafet_client_t *p, stafet_client_t *c, stream_t *s, th_collector_t *col,
+                           int timeout_ms) {
   stafet_client_t *cs[] = {p, c, NULL};
   long long end = th_now_ms() + timeout_ms;
   while (th_now_ms() < end && (s->n_acked < s->total || th_collector_distinct(col) < s->total))

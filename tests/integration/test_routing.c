@@ -10,8 +10,8 @@
 
 static void sub_durable(stafet_client_t *c, const char *name, const char *const *patterns,
                         size_t np, const char *const *filters, size_t nf, th_collector_t *col) {
-  stafet_subscription_t s = {.name = name, .patterns = patterns, .n_patterns = np,
-                             .filters = filters, .n_filters = nf};
+  stafet_subscription_t s = {
+      .name = name, .patterns = patterns, .n_patterns = np, .filters = filters, .n_filters = nf};
   assert_int_equal(th_subscribe(c, &s, col), 0);
 }
 
@@ -79,8 +79,8 @@ static void test_competing_consumers_share_the_work(void **state) {
   th_collector_t ca, cb;
   th_collector_init(&ca, true);
   th_collector_init(&cb, true);
-  stafet_subscription_t s = {.name = "ydelse", .patterns = PATTERNS("debt.#"), .n_patterns = 1,
-                             .credit = 10};
+  stafet_subscription_t s = {
+      .name = "ydelse", .patterns = PATTERNS("debt.#"), .n_patterns = 1, .credit = 10};
   assert_int_equal(th_subscribe(a, &s, &ca), 0);
   stafet_subscription_t join = {.name = "ydelse", .credit = 10}; /* join: no patterns */
   assert_int_equal(th_subscribe(b, &join, &cb), 0);
@@ -117,15 +117,18 @@ static void test_conflicting_definition_is_refused(void **state) {
   stafet_subscription_t s = {.name = "jobcenter", .patterns = PATTERNS("cpr.#"), .n_patterns = 1};
   assert_int_equal(th_subscribe(c, &s, &col), 0);
   stafet_client_t *d = th_client(w->hub.endpoint, "jobcenter2");
-  stafet_subscription_t other = {.name = "jobcenter", .patterns = PATTERNS("debt.#"),
-                                 .n_patterns = 1};
+  stafet_subscription_t other = {
+      .name = "jobcenter", .patterns = PATTERNS("debt.#"), .n_patterns = 1};
   assert_int_equal(th_subscribe(d, &other, &col), STAFET_EEXIST);
   stafet_subscription_t unknown = {.name = "no_such_sub"};
   assert_int_not_equal(th_subscribe(d, &unknown, &col), 0);
   stafet_subscription_t bad = {.name = "bad", .patterns = PATTERNS("cpr.per*"), .n_patterns = 1};
   assert_int_equal(th_subscribe(d, &bad, &col), STAFET_EPATTERN);
-  stafet_subscription_t badf = {.name = "badf", .patterns = PATTERNS("cpr.#"), .n_patterns = 1,
-                                .filters = PATTERNS("kle~27"), .n_filters = 1};
+  stafet_subscription_t badf = {.name = "badf",
+                                .patterns = PATTERNS("cpr.#"),
+                                .n_patterns = 1,
+                                .filters = PATTERNS("kle~27"),
+                                .n_filters = 1};
   assert_int_equal(th_subscribe(d, &badf, &col), STAFET_EFILTER);
   th_collector_free(&col);
   stafet_client_destroy(c);
@@ -138,8 +141,8 @@ static void test_transient_is_live_only(void **state) {
   stafet_client_t *p = th_client(w->hub.endpoint, "contact");
   th_collector_t col;
   th_collector_init(&col, false);
-  stafet_subscription_t s = {.name = "live", .patterns = PATTERNS("contact.#"), .n_patterns = 1,
-                             .transient = 1};
+  stafet_subscription_t s = {
+      .name = "live", .patterns = PATTERNS("contact.#"), .n_patterns = 1, .transient = 1};
   assert_int_equal(th_subscribe(tap, &s, &col), 0);
   char id[65];
   assert_int_equal(th_publish_wait(p, "contact.call.ended", "0751", NULL, 0, id), 0);

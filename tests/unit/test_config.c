@@ -9,7 +9,9 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+
 #include <cmocka.h>
+
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -54,9 +56,9 @@ static void test_file_then_flags(void **state) {
   char err[256];
   assert_int_equal(config_parse_args(&c, 6, argv, &action, err, sizeof err), 0);
   assert_int_equal(action, CONFIG_RUN);
-  assert_int_equal(c.heartbeat_ms, 250);                 /* from the file */
-  assert_string_equal(c.redis, "unix:/run/redis.sock");  /* quotes removed */
-  assert_int_equal(c.ack_timeout_ms, 7000);              /* flag wins over file */
+  assert_int_equal(c.heartbeat_ms, 250);                /* from the file */
+  assert_string_equal(c.redis, "unix:/run/redis.sock"); /* quotes removed */
+  assert_int_equal(c.ack_timeout_ms, 7000);             /* flag wins over file */
   assert_string_equal(c.hub_id, "h1");
   unlink(path);
 }
@@ -94,10 +96,11 @@ static void test_help_lists_every_setting(void **state) {
   FILE *f = open_memstream(&text, &len);
   config_print_help(f, "stafet-hub");
   fclose(f);
-  const char *flags[] = {"--bind-tcp", "--bind-ipc", "--data-dir", "--redis ", "--redis-server",
-                         "--prefix", "--heartbeat-ms", "--ack-timeout-ms", "--max-deliveries",
-                         "--retention-ms", "--credit", "--dedupe-ttl-ms", "--max-frame-bytes",
-                         "--drain-timeout-ms", "--config", "--help", "--version"};
+  const char *flags[] = {
+      "--bind-tcp", "--bind-ipc",      "--data-dir",        "--redis ",           "--redis-server",
+      "--prefix",   "--heartbeat-ms",  "--ack-timeout-ms",  "--max-deliveries",   "--retention-ms",
+      "--credit",   "--dedupe-ttl-ms", "--max-frame-bytes", "--drain-timeout-ms", "--config",
+      "--help",     "--version"};
   for (size_t i = 0; i < sizeof flags / sizeof flags[0]; i++)
     assert_non_null(strstr(text, flags[i]));
   free(text);

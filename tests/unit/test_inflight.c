@@ -9,7 +9,9 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+
 #include <cmocka.h>
+
 #include <string.h>
 
 static void test_stream_ids(void **state) {
@@ -36,8 +38,8 @@ static void test_set_add_remove_grow(void **state) {
   for (uint64_t i = 0; i < 5000; i += 2)
     assert_true(inflight_remove(&set, (stream_id_t){1000 + i, i % 3}));
   assert_int_equal(set.count, 2500);
-  assert_false(inflight_remove(&set, (stream_id_t){1000, 0}));  /* removed already */
-  assert_false(inflight_remove(&set, (stream_id_t){1001, 0}));  /* wrong seq */
+  assert_false(inflight_remove(&set, (stream_id_t){1000, 0})); /* removed already */
+  assert_false(inflight_remove(&set, (stream_id_t){1001, 0})); /* wrong seq */
   assert_true(inflight_remove(&set, (stream_id_t){1001, 1}));
   /* Churn: many add/remove cycles must not fill the table with tombstones. */
   for (uint64_t i = 0; i < 100000; i++) {

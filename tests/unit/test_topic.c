@@ -7,9 +7,10 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
-#include <string.h>
 
 #include <cmocka.h>
+
+#include <string.h>
 
 #include "stafet.h"
 #include "topic.h"
