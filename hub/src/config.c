@@ -54,6 +54,8 @@ static const option_def_t options[] = {
     U64_OPT(claim_interval_ms, "1000", "how often to look for deliveries to redeliver"),
     U64_OPT(poll_interval_ms, "200", "how often to look for messages stored by other hubs"),
     U64_OPT(trim_interval_ms, "60000", "how often to apply retention"),
+    U64_OPT(stale_consumer_ms, "600000",
+            "forget a queue consumer idle this long that holds nothing (dead sessions)"),
     U64_OPT(drain_timeout_ms, "5000", "on SIGTERM, longest wait for in-flight work"),
 };
 

@@ -34,6 +34,7 @@ typedef struct hub_config {
   uint64_t claim_interval_ms; /* redelivery sweep */
   uint64_t poll_interval_ms;  /* look for messages other hubs stored */
   uint64_t trim_interval_ms;  /* retention sweep */
+  uint64_t stale_consumer_ms; /* forget consumers idle this long with nothing pending */
   uint64_t drain_timeout_ms;  /* SIGTERM: longest wait for in-flight work */
 } hub_config_t;
 

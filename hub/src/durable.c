@@ -291,13 +291,14 @@ void durable_poll_tick(uv_timer_t *timer) {
 }
 
 static void trim_one(hub_t *hub, dsub_t *sub) {
-  char queue[KEY_MAX], cutoff[48];
+  char queue[KEY_MAX], cutoff[48], stale[24];
   uint64_t now = hub_now_ms();
   uint64_t edge = now > sub->retention_ms ? now - sub->retention_ms : 0;
   store_key(hub, queue, sizeof queue, KEY_QUEUE_FMT, sub->name);
   snprintf(cutoff, sizeof cutoff, "%llu-0", (unsigned long long)edge);
-  const char *argv[] = {queue, CONSUMER_GROUP, cutoff};
-  (void)store_script(hub, SCRIPT_TRIM, NULL, NULL, 1, 3, argv, NULL);
+  snprintf(stale, sizeof stale, "%llu", (unsigned long long)hub->cfg.stale_consumer_ms);
+  const char *argv[] = {queue, CONSUMER_GROUP, cutoff, stale};
+  (void)store_script(hub, SCRIPT_TRIM, NULL, NULL, 1, 4, argv, NULL);
 }
 
 void durable_trim_tick(uv_timer_t *timer) {

@@ -132,9 +132,13 @@ static const char sub_remove_lua[] = "local n = redis.call('DEL', KEYS[1], KEYS[
                                      "redis.call('PUBLISH', ARGV[2], 'sub:' .. ARGV[1])\n"
                                      "return n > 0 and 1 or 0\n";
 
-/* KEYS[1] queue. ARGV[1] group, ARGV[2] cutoff id (now - retention).
+/* KEYS[1] queue. ARGV[1] group, ARGV[2] cutoff id (now - retention),
+ * ARGV[3] stale consumer idle ms.
  * Trims entries older than the cutoff that every consumer has read and acked:
- * the trim point is never past the oldest pending or the first unread entry. */
+ * the trim point is never past the oldest pending or the first unread entry.
+ * Also deletes consumers that hold nothing and were idle longer than ARGV[3]
+ * (sessions of a hub that was killed): harmless for a live one, whose next
+ * XREADGROUP creates it again. */
 static const char trim_lua[] =
     "local function lt(a, b)\n"
     "  local am, as = string.match(a, '(%d+)-(%d+)')\n"
@@ -151,6 +155,17 @@ static const char trim_lua[] =
     "end\n"
     "local p = redis.call('XPENDING', KEYS[1], ARGV[1])\n"
     "if p[1] > 0 and lt(p[2], minid) then minid = p[2] end\n"
+    "for _, c in ipairs(redis.call('XINFO', 'CONSUMERS', KEYS[1], ARGV[1])) do\n"
+    "  local name, pending, idle = nil, 1, 0\n"
+    "  for k = 1, #c, 2 do\n"
+    "    if c[k] == 'name' then name = c[k + 1]\n"
+    "    elseif c[k] == 'pending' then pending = c[k + 1]\n"
+    "    elseif c[k] == 'idle' then idle = c[k + 1] end\n"
+    "  end\n"
+    "  if pending == 0 and idle > tonumber(ARGV[3]) and name ~= 'stafet-orphans' then\n"
+    "    redis.call('XGROUP', 'DELCONSUMER', KEYS[1], ARGV[1], name)\n"
+    "  end\n"
+    "end\n"
     "return redis.call('XTRIM', KEYS[1], 'MINID', minid)\n";
 
 const char *const script_sources[SCRIPT_COUNT] = {

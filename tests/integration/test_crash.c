@@ -213,12 +213,49 @@ static void test_embedded_redis_survives_hub_kill(void **state) {
   assert_int_equal(th_hub_log_count(&w->hub, "embedded redis stopped"), 1);
 }
 
+static int world_stale_consumers(void **state) {
+  static const char *const extra[] = {
+      "--ack-timeout-ms", "300", "--trim-interval-ms", "100", "--stale-consumer-ms", "500", NULL};
+  return world_up(state, extra);
+}
+
+/* Consumers of sessions that died with a killed hub are forgotten once their
+ * deliveries have been claimed; the live consumer stays. */
+static void test_dead_hubs_consumers_are_forgotten(void **state) {
+  world_t *w = *state;
+  stafet_client_t *c = th_client(w->hub.endpoint, "audit");
+  th_collector_t col;
+  th_collector_init(&col, false);
+  col.ignore = true;
+  subscribe_audit(c, &col);
+  assert_int_equal(th_publish_wait(c, "cpr.person.relocated", "0751", NULL, 0, NULL), 0);
+  stafet_client_t *cs[] = {c, NULL};
+  assert_true(th_poll_until(cs, &col.n, 1, 5000));
+  assert_int_equal(th_redis_int(&w->redis, "XINFO CONSUMERS stafet:q:{audit} stafet"), 1);
+  th_hub_stop(&w->hub, SIGKILL); /* the old session's consumer is left behind, holding 1 */
+  assert_int_equal(th_hub_start(&w->hub, w->dir, &w->redis), 0);
+  col.ignore = false;
+  col.auto_ack = true;
+  /* The client reconnects as a new session: the message is claimed for it and acked. */
+  assert_true(th_poll_until(cs, &col.n, 2, 15000));
+  long long consumers = 2;
+  for (long long end = th_now_ms() + 10000; consumers != 1 && th_now_ms() < end;) {
+    th_poll_for(cs, 50);
+    consumers = th_redis_int(&w->redis, "XINFO CONSUMERS stafet:q:{audit} stafet");
+  }
+  assert_int_equal(consumers, 1);
+  th_collector_free(&col);
+  stafet_client_destroy(c);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test_setup_teardown(test_kill9_hub_mid_stream, world_default, world_down),
       cmocka_unit_test_setup_teardown(test_kill9_redis_with_aof, world_default, world_down),
       cmocka_unit_test_setup_teardown(test_sigterm_drains_cleanly, world_default, world_down),
       cmocka_unit_test_setup_teardown(test_embedded_redis_survives_hub_kill, world_embedded,
+                                      world_down),
+      cmocka_unit_test_setup_teardown(test_dead_hubs_consumers_are_forgotten, world_stale_consumers,
                                       world_down),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);

@@ -286,6 +286,39 @@ static void test_credit_bounds_unacked_deliveries(void **state) {
   stafet_client_destroy(c);
 }
 
+static int world_fast_trim(void **state) {
+  static const char *const extra[] = {"--trim-interval-ms", "100", NULL};
+  return world_up(state, extra);
+}
+
+/* Retention removes old acknowledged messages, never unacknowledged ones. */
+static void test_retention_trims_only_acknowledged(void **state) {
+  world_t *w = *state;
+  stafet_client_t *c = th_client(w->hub.endpoint, "retention");
+  th_collector_t col;
+  th_collector_init(&col, false);
+  col.ignore = true;
+  stafet_subscription_t s = durable("shortlived", PATTERNS("contact.#"), 1);
+  s.retention_ms = 1; /* acknowledged messages may go at once */
+  s.ack_timeout_ms = 60000;
+  assert_int_equal(th_subscribe(c, &s, &col), 0);
+  publish_n(c, "contact.booking.created", 5, NULL);
+  stafet_client_t *cs[] = {c, NULL};
+  assert_true(th_poll_until(cs, &col.n, 5, 5000));
+  for (size_t i = 0; i < 3; i++)
+    assert_int_equal(stafet_client_ack(c, "shortlived", col.delivery[i]), 0);
+  long long len = 5;
+  for (long long end = th_now_ms() + 5000; len != 2 && th_now_ms() < end;) {
+    th_poll_for(cs, 50);
+    len = th_redis_int(&w->redis, "XLEN stafet:q:{shortlived}");
+  }
+  assert_int_equal(len, 2); /* the 3 acked went; the 2 pending stay */
+  th_poll_for(cs, 300);
+  assert_int_equal(th_redis_int(&w->redis, "XLEN stafet:q:{shortlived}"), 2);
+  th_collector_free(&col);
+  stafet_client_destroy(c);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test_setup_teardown(test_redelivery_after_ack_timeout, world_default, world_down),
@@ -301,6 +334,8 @@ int main(void) {
       cmocka_unit_test_setup_teardown(test_replay_from_start_and_from_time, world_default,
                                       world_down),
       cmocka_unit_test_setup_teardown(test_credit_bounds_unacked_deliveries, world_default,
+                                      world_down),
+      cmocka_unit_test_setup_teardown(test_retention_trims_only_acknowledged, world_fast_trim,
                                       world_down),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);

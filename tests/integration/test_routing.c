@@ -167,6 +167,45 @@ static void test_unroutable_is_kept(void **state) {
   stafet_client_destroy(p);
 }
 
+/* A subscription created through one hub is routed by another hub on the
+ * same Redis: the change notice reloads its routing table. */
+static void test_second_hub_learns_new_subscription(void **state) {
+  world_t *w = *state;
+  char dir2[256];
+  th_tempdir(dir2);
+  th_hub_t hub2;
+  memset(&hub2, 0, sizeof hub2);
+  assert_int_equal(th_hub_start(&hub2, dir2, &w->redis), 0);
+  stafet_client_t *p = th_client(hub2.endpoint, "cpr");
+  /* hub2 is up and serving before the subscription exists. */
+  assert_int_equal(th_publish_wait(p, "cpr.person.deceased", "0751", NULL, 0, NULL), 0);
+  assert_int_equal(th_redis_int(&w->redis, "XLEN stafet:unroutable"), 1);
+
+  stafet_client_t *c = th_client(w->hub.endpoint, "debitorvagten");
+  th_collector_t col;
+  th_collector_init(&col, true);
+  stafet_subscription_t s = {
+      .name = "estates", .patterns = PATTERNS("cpr.person.deceased"), .n_patterns = 1};
+  assert_int_equal(th_subscribe(c, &s, &col), 0);
+  /* Publish on hub2 until it routes to the new subscription (the notice is
+   * asynchronous); each attempt that is not yet routed lands in unroutable. */
+  char id[65];
+  bool routed = false;
+  for (long long end = th_now_ms() + 5000; !routed && th_now_ms() < end;) {
+    assert_int_equal(th_publish_wait(p, "cpr.person.deceased", "0751", NULL, 0, id), 0);
+    routed = th_redis_int(&w->redis, "XLEN stafet:q:{estates}") == 1;
+  }
+  assert_true(routed);
+  stafet_client_t *cs[] = {c, NULL};
+  assert_true(th_poll_until(cs, &col.n, 1, 5000)); /* consumed through hub 1 */
+  assert_string_equal(col.ids[0], id);
+  th_collector_free(&col);
+  stafet_client_destroy(c);
+  stafet_client_destroy(p);
+  th_hub_stop(&hub2, SIGTERM);
+  th_rmdir(dir2);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test_setup_teardown(test_wildcards_and_filters, world_default, world_down),
@@ -176,6 +215,8 @@ int main(void) {
                                       world_down),
       cmocka_unit_test_setup_teardown(test_transient_is_live_only, world_default, world_down),
       cmocka_unit_test_setup_teardown(test_unroutable_is_kept, world_default, world_down),
+      cmocka_unit_test_setup_teardown(test_second_hub_learns_new_subscription, world_default,
+                                      world_down),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }
