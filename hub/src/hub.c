@@ -11,6 +11,7 @@
 #include "hub.h"
 
 #include "queue_redis.h"
+#include "request.h"
 #include "stafet.h"
 
 #include <stdlib.h>
@@ -38,7 +39,8 @@ int hub_init(hub_t *hub, uv_loop_t *loop, const hub_config_t *cfg) {
   snprintf(hub->boot_id, sizeof hub->boot_id, "%llx%04x", (unsigned long long)hub_now_ms(),
            rnd & 0xffff);
   if (dict_new(&hub->sessions) != 0 || dict_new(&hub->dsubs) != 0 ||
-      router_new(&hub->durable_routes) != 0 || router_new(&hub->transient_routes) != 0)
+      router_new(&hub->durable_routes) != 0 || router_new(&hub->transient_routes) != 0 ||
+      dict_new(&hub->services) != 0 || dict_new(&hub->pending_requests) != 0)
     return STAFET_ENOMEM;
   return 0;
 }
@@ -117,10 +119,12 @@ static void dispatch_session_frame(hub_t *hub, session_t *s, Stafet__Wire__V1__F
   case STAFET__WIRE__V1__FRAME__BODY_HEARTBEAT: break;
   case STAFET__WIRE__V1__FRAME__BODY_GOODBYE: session_end(hub, s, "goodbye"); break;
   case STAFET__WIRE__V1__FRAME__BODY_REQUEST:
+    request_on_frame(hub, s, f, payload);
+    return; /* request owns f now */
   case STAFET__WIRE__V1__FRAME__BODY_REPLY:
-    net_send_error(hub, s->rid, s->rid_len, f->seq, STAFET__WIRE__V1__ERROR_CODE__ERROR_UNSUPPORTED,
-                   "request/reply is not served by this hub version");
-    break;
+    request_on_reply(hub, s, f, payload);
+    return; /* reply handling frees f */
+  case STAFET__WIRE__V1__FRAME__BODY_PROVIDE: request_on_provide(hub, s, f->seq, f->provide); break;
   default:
     net_send_error(hub, s->rid, s->rid_len, f->seq,
                    STAFET__WIRE__V1__ERROR_CODE__ERROR_UNKNOWN_FRAME_TYPE,
@@ -181,6 +185,7 @@ static void on_embedded_stopped(hub_t *hub) {
 }
 
 static void finish_drain(hub_t *hub) {
+  request_free_all(hub);
   session_end_all(hub, "hub shutting down");
   net_close(hub);
   store_close(hub);
@@ -219,6 +224,9 @@ void hub_dispose(hub_t *hub) {
   while (dict_iter_next(&it, &k, &kl, &v))
     session_end(hub, v, "dispose");
   routing_free_all(hub);
+  request_free_all(hub);
+  dict_free(hub->services);
+  dict_free(hub->pending_requests);
   router_free(hub->durable_routes);
   router_free(hub->transient_routes);
   dict_free(hub->sessions);

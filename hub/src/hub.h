@@ -36,6 +36,8 @@ typedef struct session session_t;
 typedef struct dsub dsub_t;
 typedef struct consumer consumer_t;
 typedef struct tsub tsub_t;
+typedef struct provider provider_t;
+typedef struct service service_t;
 
 #define ROUTING_ID_MAX 256
 #define NAME_MAX_LEN   64
@@ -105,7 +107,8 @@ struct session {
   uint64_t last_recv_ms, last_send_ms;
   consumer_t *consumers;
   tsub_t *tsubs;
-  bool dead; /* unreachable: reap at the next heartbeat tick */
+  provider_t *providers; /* services this session answers (request.c) */
+  bool dead;             /* unreachable: reap at the next heartbeat tick */
 };
 
 /* Counters for metrics and tests. */
@@ -113,6 +116,7 @@ typedef struct hub_stats {
   uint64_t frames_in, frames_out;
   uint64_t published, duplicates, delivered, redelivered, acked, nacked, dead_lettered;
   uint64_t transient_delivered, transient_dropped;
+  uint64_t requests, late_replies, requests_by_result[2]; /* [0] answered, [1] failed */
   uint64_t errors_by_code[32];
 } hub_stats_t;
 
@@ -162,6 +166,9 @@ struct hub {
   dict_t *dsubs;              /* name -> dsub_t* */
   router_t *durable_routes;   /* pattern -> dsub_t* */
   router_t *transient_routes; /* pattern -> tsub_t* */
+  dict_t *services;           /* service name -> service_t* (request.c) */
+  dict_t *pending_requests;   /* request key -> pending request (request.c) */
+  uint64_t request_counter;
   uint64_t load_generation;
   uint64_t match_generation;
   bool routing_loaded;

@@ -14,6 +14,8 @@
  *   <p>adapter:NAME          HASH    last_seen_ms, hub, instance, session
  *   <p>unroutable            STREAM  accepted messages no durable subscription matched
  *                                    (and no transient one): e, p; capped at UNROUTABLE_MAX
+ *   <p>svc:SERVICE           ZSET    hubs with a provider of SERVICE, scored by expiry (ms)
+ *   <p>rpc:HUB_ID            CHANNEL requests for, and replies to, hub HUB_ID (hub.proto)
  *   <p>changes               CHANNEL "sub:NAME" when a subscription is created or removed
  */
 #ifndef STAFET_KEYS_H
@@ -26,6 +28,8 @@
 #define KEY_DEDUPE_FMT  "%sdedupe:%s"
 #define KEY_HUB_FMT     "%shub:%s"
 #define KEY_ADAPTER_FMT "%sadapter:%s"
+#define KEY_SERVICE_FMT "%ssvc:%s"
+#define CHANNEL_RPC_FMT "%srpc:%s"
 #define CHANNEL_CHANGES "changes"
 #define KEY_UNROUTABLE  "unroutable"
 #define UNROUTABLE_MAX  "100000"

@@ -14,6 +14,7 @@
 #include "queue_redis.h"
 
 #include "keys.h"
+#include "request.h"
 #include "stafet.h"
 
 #include <hiredis/adapters/libuv.h>
@@ -130,8 +131,14 @@ static void on_change_message(redisAsyncContext *ac, void *reply_ptr, void *priv
   redisReply *r = reply_ptr;
   if (r == NULL || r->type != REDIS_REPLY_ARRAY || r->elements != 3)
     return;
-  if (r->element[0]->type == REDIS_REPLY_STRING && strcmp(r->element[0]->str, "message") == 0 &&
-      r->element[2]->type == REDIS_REPLY_STRING)
+  if (r->element[0]->type != REDIS_REPLY_STRING || strcmp(r->element[0]->str, "message") != 0 ||
+      r->element[1]->type != REDIS_REPLY_STRING || r->element[2]->type != REDIS_REPLY_STRING)
+    return;
+  char rpc[KEY_MAX];
+  snprintf(rpc, sizeof rpc, CHANNEL_RPC_FMT, hub->cfg.prefix, hub->cfg.hub_id);
+  if (strcmp(r->element[1]->str, rpc) == 0)
+    request_on_hub_message(hub, (const uint8_t *)r->element[2]->str, r->element[2]->len);
+  else
     routing_on_change(hub, r->element[2]->str);
 }
 
@@ -175,8 +182,10 @@ static void on_sub_connect(const redisAsyncContext *ac, int status) {
   hub->store.sub_connected = true;
   char channel[KEY_MAX];
   snprintf(channel, sizeof channel, "%s%s", hub->cfg.prefix, CHANNEL_CHANGES);
-  const char *argv[] = {"SUBSCRIBE", channel};
-  redisAsyncCommandArgv(hub->store.sub, on_change_message, hub, 2, argv, NULL);
+  char rpc[KEY_MAX];
+  snprintf(rpc, sizeof rpc, CHANNEL_RPC_FMT, hub->cfg.prefix, hub->cfg.hub_id);
+  const char *argv[] = {"SUBSCRIBE", channel, rpc};
+  redisAsyncCommandArgv(hub->store.sub, on_change_message, hub, 3, argv, NULL);
 }
 
 static void on_sub_disconnect(const redisAsyncContext *ac, int status) {

@@ -11,6 +11,7 @@
 
 #include "keys.h"
 #include "queue_redis.h"
+#include "request.h"
 #include "stafet.h"
 #include "topic.h"
 
@@ -91,6 +92,7 @@ void session_end(hub_t *hub, session_t *s, const char *why) {
     durable_consumer_release(hub, c);
   }
   transient_free_all(hub, s);
+  request_session_ended(hub, s);
   dict_del(hub->sessions, s->rid, s->rid_len);
   free(s);
 }
@@ -131,6 +133,7 @@ void session_heartbeat_tick(uv_timer_t *timer) {
       send_heartbeat(hub, s, now);
   }
   refresh_live_hub(hub);
+  request_announce_all(hub);
 }
 
 void session_end_all(hub_t *hub, const char *why) {

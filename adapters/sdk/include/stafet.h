@@ -62,21 +62,23 @@ extern "C" {
 /* Error codes: 0 is success, everything else is negative. Stable. */
 enum {
   STAFET_OK = 0,
-  STAFET_EINVAL = -1,    /* invalid argument */
-  STAFET_ENOMEM = -2,    /* out of memory */
-  STAFET_EPROTO = -3,    /* malformed frame or protocol violation */
-  STAFET_ETOPIC = -4,    /* invalid topic */
-  STAFET_EPATTERN = -5,  /* invalid subscription pattern */
-  STAFET_EFILTER = -6,   /* invalid attribute filter */
-  STAFET_ENOTFOUND = -7, /* no such thing */
-  STAFET_EEXIST = -8,    /* exists already / conflicts */
-  STAFET_ETIMEDOUT = -9, /* timed out */
-  STAFET_EIO = -10,      /* I/O or socket error */
-  STAFET_ECLOSED = -11,  /* handle closed or session ended */
-  STAFET_EFULL = -12,    /* queue or buffer full */
-  STAFET_EUNAVAIL = -13, /* store or peer unavailable, retry later */
-  STAFET_EHUB = -14,     /* the hub answered with an Error frame */
-  STAFET_ETOOBIG = -15,  /* message too large */
+  STAFET_EINVAL = -1,       /* invalid argument */
+  STAFET_ENOMEM = -2,       /* out of memory */
+  STAFET_EPROTO = -3,       /* malformed frame or protocol violation */
+  STAFET_ETOPIC = -4,       /* invalid topic */
+  STAFET_EPATTERN = -5,     /* invalid subscription pattern */
+  STAFET_EFILTER = -6,      /* invalid attribute filter */
+  STAFET_ENOTFOUND = -7,    /* no such thing */
+  STAFET_EEXIST = -8,       /* exists already / conflicts */
+  STAFET_ETIMEDOUT = -9,    /* timed out */
+  STAFET_EIO = -10,         /* I/O or socket error */
+  STAFET_ECLOSED = -11,     /* handle closed or session ended */
+  STAFET_EFULL = -12,       /* queue or buffer full */
+  STAFET_EUNAVAIL = -13,    /* store or peer unavailable, retry later */
+  STAFET_EHUB = -14,        /* the hub answered with an Error frame */
+  STAFET_ETOOBIG = -15,     /* message too large */
+  STAFET_ENOPROVIDER = -16, /* request: no live provider for the service */
+  STAFET_EPROVIDER = -17,   /* request: the provider answered with an error or vanished */
 };
 
 /* Returns a static, human-readable description of a STAFET_E* code. */
@@ -287,6 +289,56 @@ int stafet_client_timeout_ms(const stafet_client_t *c);
 /* The session id from the hub's Welcome, "" when not connected. Owned by the
  * client, valid until the next stafet_client_* call. */
 const char *stafet_client_session_id(const stafet_client_t *c);
+
+/*
+ * Request/reply ("straksafklaring"). A provider answers a service:
+ *
+ *   static void on_request(stafet_client_t *c, const stafet_request_t *r, void *arg) {
+ *     char json[256];
+ *     size_t n = lookup_person(r->payload, r->payload_len, json, sizeof json);
+ *     if (n == 0)
+ *       stafet_client_reply_error(c, r->request_id, "unknown cpr");
+ *     else
+ *       stafet_client_reply(c, r->request_id, json, n);
+ *   }
+ *   stafet_client_provide(c, "cpr.person.get", on_request, NULL, 5000);
+ *
+ * A requester asks it, with a deadline, and always hears back exactly once:
+ *
+ *   static void on_reply(stafet_client_t *c, int status, const char *error_text,
+ *                        const void *payload, size_t len, void *arg) {
+ *     // status 0: payload is the answer; STAFET_ENOPROVIDER, STAFET_ETIMEDOUT,
+ *     // STAFET_EPROVIDER (error_text says why) or STAFET_EUNAVAIL (hub lost)
+ *   }
+ *   stafet_client_request(c, "cpr.person.get", cpr, 11, 2000, on_reply, NULL);
+ */
+typedef struct stafet_request {
+  const char *service;
+  const char *request_id;            /* the hub's id: pass it to stafet_client_reply() */
+  int64_t deadline_ms;               /* Unix milliseconds; an answer after it is not delivered */
+  const stafet_envelope_t *envelope; /* valid only during the callback */
+  const void *payload;
+  size_t payload_len;
+} stafet_request_t;
+
+typedef void (*stafet_request_cb)(stafet_client_t *c, const stafet_request_t *req, void *arg);
+typedef void (*stafet_reply_cb)(stafet_client_t *c, int status, const char *error_text,
+                                const void *payload, size_t len, void *arg);
+
+/* Answers requests for `service` with cb, now and after every reconnect.
+ * Waits up to timeout_ms for the hub's ProvideAck. */
+int stafet_client_provide(stafet_client_t *c, const char *service, stafet_request_cb cb, void *arg,
+                          int timeout_ms);
+/* Answers a request (payload copied). Call at most once per request_id. */
+int stafet_client_reply(stafet_client_t *c, const char *request_id, const void *payload,
+                        size_t len);
+/* Answers a request with an error: the requester gets STAFET_EPROVIDER and the text. */
+int stafet_client_reply_error(stafet_client_t *c, const char *request_id, const char *error_text);
+/* Sends a request (payload copied) with a deadline timeout_ms from now. cb runs
+ * exactly once, from a later poll: with the reply, or with an error. A request
+ * in flight when the connection to the hub is lost fails with STAFET_EUNAVAIL. */
+int stafet_client_request(stafet_client_t *c, const char *service, const void *payload, size_t len,
+                          int timeout_ms, stafet_reply_cb cb, void *arg);
 
 /*
  * Writes a new UUIDv7 ("0190a5c8-...-7xxx-...", 36 chars + NUL) to out:

@@ -85,6 +85,7 @@ void stafet_client_destroy(stafet_client_t *c) {
   sdk_session_close(c);
   sdk_outbox_free(&c->outbox);
   sdk_sub_free_all(c->subs);
+  sdk_rpc_free_all(c);
   free(c->endpoint);
   free(c->adapter);
   free(c->instance);

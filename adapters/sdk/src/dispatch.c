@@ -93,6 +93,8 @@ static void on_error(stafet_client_t *c, uint64_t seq, const Stafet__Wire__V1__E
     publish_failed(c, e, code, retryable);
   } else if ((s = sdk_sub_find_seq(c->subs, seq))) {
     subscribe_failed(c, s, err, retryable);
+  } else if (seq && sdk_rpc_on_error(c, seq, err)) {
+    /* a request or a Provide: its caller has been told */
   } else if (!sdk_ops_complete_seq(c, seq, stafet_error_from_hub(code), retryable)) {
     report_error(c, err);
   }
@@ -129,6 +131,9 @@ static void handle(stafet_client_t *c, const Stafet__Wire__V1__Frame *f, zmq_msg
     on_subscribe_ack(c, f->seq, f->subscribe_ack);
     break;
   case STAFET__WIRE__V1__FRAME__BODY_DELIVER: on_deliver(c, f->deliver, payload); break;
+  case STAFET__WIRE__V1__FRAME__BODY_REQUEST: sdk_rpc_on_request(c, f->request, payload); break;
+  case STAFET__WIRE__V1__FRAME__BODY_REPLY: sdk_rpc_on_reply(c, f->seq, f->reply, payload); break;
+  case STAFET__WIRE__V1__FRAME__BODY_PROVIDE_ACK: sdk_rpc_on_provide_ack(c, f->seq); break;
   case STAFET__WIRE__V1__FRAME__BODY_ERROR: on_error(c, f->seq, f->error); break;
   case STAFET__WIRE__V1__FRAME__BODY_GOODBYE: sdk_session_down(c); break; /* hub draining */
   default: break; /* Heartbeat: being here was the point; others: not for clients */

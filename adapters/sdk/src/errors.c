@@ -25,6 +25,8 @@ const char *stafet_strerror(int code) {
   case STAFET_EUNAVAIL: return "unavailable, retry later";
   case STAFET_EHUB: return "the hub answered with an error";
   case STAFET_ETOOBIG: return "message too large";
+  case STAFET_ENOPROVIDER: return "no live provider for the service";
+  case STAFET_EPROVIDER: return "the provider could not answer";
   default: return "unknown error";
   }
 }
@@ -45,6 +47,9 @@ int stafet_error_from_hub(int hub_code) {
   case STAFET__WIRE__V1__ERROR_CODE__ERROR_QUEUE_FULL: return STAFET_EFULL;
   case STAFET__WIRE__V1__ERROR_CODE__ERROR_STORE_UNAVAILABLE: return STAFET_EUNAVAIL;
   case STAFET__WIRE__V1__ERROR_CODE__ERROR_SHUTTING_DOWN: return STAFET_EUNAVAIL;
+  case STAFET__WIRE__V1__ERROR_CODE__ERROR_NO_PROVIDER: return STAFET_ENOPROVIDER;
+  case STAFET__WIRE__V1__ERROR_CODE__ERROR_DEADLINE_EXCEEDED: return STAFET_ETIMEDOUT;
+  case STAFET__WIRE__V1__ERROR_CODE__ERROR_PROVIDER_ERROR: return STAFET_EPROVIDER;
   default: return STAFET_EHUB;
   }
 }

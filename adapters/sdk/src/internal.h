@@ -24,6 +24,7 @@
 #include "subs.h"
 
 #include <stdint.h>
+#include <zmq.h>
 
 typedef enum { SDK_DOWN = 0, SDK_HELLO, SDK_UP } sdk_state_t;
 
@@ -68,6 +69,8 @@ struct stafet_client {
 
   sdk_outbox_t outbox;
   sdk_sub_t *subs;
+  struct sdk_provider *providers; /* services this client answers (rpc.c) */
+  struct sdk_call *calls;         /* requests waiting for a reply (rpc.c) */
   sdk_op_t *ops;
   sdk_idgen_t idgen;
   uint64_t rng; /* xorshift state for back-off jitter */
@@ -87,6 +90,9 @@ void sdk_socket_close(stafet_client_t *c);
 /* Sends frame f (seq assigned here, written to *seq_out if not NULL) with no
  * payload. 0, STAFET_EUNAVAIL (would block: no connection), STAFET_EIO. */
 int sdk_send_frame(stafet_client_t *c, Stafet__Wire__V1__Frame *f, uint64_t *seq_out);
+/* The same with a payload frame (payload may be NULL: no second frame). */
+int sdk_send_frame_payload(stafet_client_t *c, Stafet__Wire__V1__Frame *f, const void *payload,
+                           size_t len, uint64_t *seq_out);
 /* Sends an outbox entry's bytes as they are. Same returns. */
 int sdk_send_entry(stafet_client_t *c, const sdk_entry_t *e);
 
@@ -127,6 +133,20 @@ int sdk_ops_complete_name(stafet_client_t *c, const char *name, int status);
 void sdk_ops_retry_all(stafet_client_t *c);
 /* Sends the Subscribe for s (records its seq). 0 or STAFET_E*. */
 int sdk_sub_send(stafet_client_t *c, sdk_sub_t *s);
+
+/* --- request/reply (rpc.c) --- */
+/* Handles Request, Reply and ProvideAck frames. */
+void sdk_rpc_on_request(stafet_client_t *c, const Stafet__Wire__V1__Request *r, zmq_msg_t *payload);
+void sdk_rpc_on_reply(stafet_client_t *c, uint64_t seq, const Stafet__Wire__V1__Reply *r,
+                      zmq_msg_t *payload);
+void sdk_rpc_on_provide_ack(stafet_client_t *c, uint64_t seq);
+/* An Error about a request or a Provide: 1 if it was one. */
+int sdk_rpc_on_error(stafet_client_t *c, uint64_t seq, const Stafet__Wire__V1__Error *err);
+/* Session up: sends Provide for every service. Session lost: fails calls. */
+int sdk_rpc_tick(stafet_client_t *c, int64_t now);
+void sdk_rpc_session_reset(stafet_client_t *c);
+int64_t sdk_rpc_next_deadline(const stafet_client_t *c);
+void sdk_rpc_free_all(stafet_client_t *c);
 
 /* --- ids and errors (id.c, errors.c) --- */
 int sdk_idgen_next(sdk_idgen_t *g, int64_t now_ms, char out[37]);

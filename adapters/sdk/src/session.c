@@ -30,6 +30,7 @@ static void reset_session(stafet_client_t *c) {
   c->hello_sent = 0;
   sdk_sub_reset_all(c->subs);
   sdk_ops_retry_all(c);
+  sdk_rpc_session_reset(c);
 }
 
 void sdk_session_down(stafet_client_t *c) {
@@ -129,6 +130,8 @@ static int send_heartbeat(stafet_client_t *c) {
 static int tick_up(stafet_client_t *c, int64_t now) {
   int rc = send_subscriptions(c, now);
   if (rc == 0)
+    rc = sdk_rpc_tick(c, now);
+  if (rc == 0)
     rc = send_outbox(c, now);
   if (rc == 0 && now - c->last_send >= (int64_t)c->heartbeat_ms)
     rc = send_heartbeat(c);
@@ -168,6 +171,7 @@ int sdk_session_next_timer(const stafet_client_t *c, int64_t now) {
     if (c->state == SDK_UP) {
       at = min64(at, c->last_send + c->heartbeat_ms);
       at = min64(at, sdk_outbox_next_retry(&c->outbox));
+      at = min64(at, sdk_rpc_next_deadline(c));
       for (const sdk_sub_t *s = c->subs; s; s = s->next)
         if (!s->active && !s->sent_seq)
           at = min64(at, s->retry_at);

@@ -77,6 +77,11 @@ static int send_error(void) {
 }
 
 int sdk_send_frame(stafet_client_t *c, Stafet__Wire__V1__Frame *f, uint64_t *seq_out) {
+  return sdk_send_frame_payload(c, f, NULL, 0, seq_out);
+}
+
+int sdk_send_frame_payload(stafet_client_t *c, Stafet__Wire__V1__Frame *f, const void *payload,
+                           size_t len, uint64_t *seq_out) {
   if (!c->sock)
     return STAFET_ECLOSED;
   f->seq = c->next_seq++;
@@ -84,11 +89,14 @@ int sdk_send_frame(stafet_client_t *c, Stafet__Wire__V1__Frame *f, uint64_t *seq
   if (zmq_msg_init_size(&m, stafet__wire__v1__frame__get_packed_size(f)) < 0)
     return STAFET_ENOMEM;
   stafet__wire__v1__frame__pack(f, zmq_msg_data(&m)); /* straight into the message */
-  if (zmq_msg_send(&m, c->sock, ZMQ_DONTWAIT) < 0) {
+  if (zmq_msg_send(&m, c->sock, ZMQ_DONTWAIT | (payload ? ZMQ_SNDMORE : 0)) < 0) {
     int rc = send_error();
     zmq_msg_close(&m);
     return rc;
   }
+  /* Once the first part is queued ZeroMQ takes the rest of the message. */
+  if (payload && zmq_send(c->sock, len ? payload : "", len, ZMQ_DONTWAIT) < 0)
+    return STAFET_EIO;
   c->last_send = sdk_now_ms();
   if (seq_out)
     *seq_out = f->seq;
