@@ -198,3 +198,10 @@ bool dict_iter_next(dict_iter_t *it, const void **key, size_t *key_len, void **v
   }
   return false;
 }
+
+void dict_each(const dict_t *d, void (*fn)(void *value, void *arg), void *arg) {
+  dict_iter_t it;
+  void *value;
+  for (dict_iter_init(&it, d); dict_iter_next(&it, NULL, NULL, &value);)
+    fn(value, arg);
+}

@@ -70,6 +70,10 @@ typedef struct dict_iter {
 void dict_iter_init(dict_iter_t *it, const dict_t *d);
 bool dict_iter_next(dict_iter_t *it, const void **key, size_t *key_len, void **value);
 
+/* Calls fn(value, arg) for every entry; fn may delete the entry it is given
+ * (or others), but must not insert. */
+void dict_each(const dict_t *d, void (*fn)(void *value, void *arg), void *arg);
+
 /* Conveniences for NUL-terminated string keys (the NUL is not part of the key). */
 static inline int dict_sets(dict_t *d, const char *key, void *value) {
   return dict_set(d, key, strlen(key), value);

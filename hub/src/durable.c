@@ -206,15 +206,27 @@ void durable_kick(hub_t *hub, dsub_t *sub) {
   sub->read_in_flight = true;
 }
 
+typedef struct sub_visit {
+  hub_t *hub;
+  void (*fn)(hub_t *, dsub_t *);
+  bool only_consumed; /* skip subscriptions with no local consumer */
+} sub_visit_t;
+
+static void visit_sub(void *value, void *arg) {
+  sub_visit_t *v = arg;
+  dsub_t *sub = value;
+  if (!v->only_consumed || sub->consumers != NULL)
+    v->fn(v->hub, sub);
+}
+
+/* Runs `fn` on every subscription that has local consumers. */
+static void for_each_consumed(hub_t *hub, void (*fn)(hub_t *, dsub_t *)) {
+  sub_visit_t v = {hub, fn, true};
+  dict_each(hub->dsubs, visit_sub, &v);
+}
+
 void durable_kick_all(hub_t *hub) {
-  dict_iter_t it;
-  dict_iter_init(&it, hub->dsubs);
-  const void *k;
-  size_t kl;
-  void *v;
-  while (dict_iter_next(&it, &k, &kl, &v))
-    if (((dsub_t *)v)->consumers != NULL)
-      durable_kick(hub, v);
+  for_each_consumed(hub, durable_kick);
 }
 
 /* ---- redelivery ---- */
@@ -270,18 +282,6 @@ static void durable_claim(hub_t *hub, dsub_t *sub) {
   sub->claim_in_flight = true;
 }
 
-/* Runs `fn` on every subscription that has local consumers. */
-static void for_each_consumed(hub_t *hub, void (*fn)(hub_t *, dsub_t *)) {
-  dict_iter_t it;
-  dict_iter_init(&it, hub->dsubs);
-  const void *k;
-  size_t kl;
-  void *v;
-  while (dict_iter_next(&it, &k, &kl, &v))
-    if (((dsub_t *)v)->consumers != NULL)
-      fn(hub, v);
-}
-
 void durable_claim_tick(uv_timer_t *timer) {
   for_each_consumed(timer->data, durable_claim);
 }
@@ -303,13 +303,8 @@ static void trim_one(hub_t *hub, dsub_t *sub) {
 
 void durable_trim_tick(uv_timer_t *timer) {
   hub_t *hub = timer->data;
-  dict_iter_t it;
-  dict_iter_init(&it, hub->dsubs);
-  const void *k;
-  size_t kl;
-  void *v;
-  while (dict_iter_next(&it, &k, &kl, &v))
-    trim_one(hub, v);
+  sub_visit_t v = {hub, trim_one, false};
+  dict_each(hub->dsubs, visit_sub, &v);
   char key[KEY_MAX];
   snprintf(key, sizeof key, "%s%s", hub->cfg.prefix, KEY_UNROUTABLE);
   const char *argv[] = {"XTRIM", key, "MAXLEN", "~", UNROUTABLE_MAX};

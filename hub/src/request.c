@@ -383,15 +383,14 @@ static void announce(hub_t *hub, const char *service, bool present) {
   (void)store_command(hub, NULL, NULL, present ? 4 : 3, present ? add : rem, NULL);
 }
 
+static void announce_service(void *value, void *arg) {
+  service_t *svc = value;
+  if (svc->providers != NULL)
+    announce(arg, svc->name, true);
+}
+
 void request_announce_all(hub_t *hub) {
-  dict_iter_t it;
-  dict_iter_init(&it, hub->services);
-  const void *k;
-  size_t kl;
-  void *v;
-  while (dict_iter_next(&it, &k, &kl, &v))
-    if (((service_t *)v)->providers != NULL)
-      announce(hub, ((service_t *)v)->name, true);
+  dict_each(hub->services, announce_service, hub);
 }
 
 static int provide_one(hub_t *hub, session_t *s, const char *name) {
@@ -476,34 +475,38 @@ void request_on_provide(hub_t *hub, session_t *s, uint64_t seq,
   net_send(hub, s, &f, NULL);
 }
 
+typedef struct ended {
+  hub_t *hub;
+  const char *session_id;
+} ended_t;
+
+static void fail_if_provider(void *value, void *arg) {
+  pending_req_t *p = value;
+  ended_t *e = arg;
+  if (strcmp(p->provider_session, e->session_id) == 0)
+    complete(e->hub, p, STAFET__WIRE__V1__ERROR_CODE__ERROR_PROVIDER_ERROR,
+             "the provider disconnected before answering", NULL, NULL);
+}
+
 void request_session_ended(hub_t *hub, session_t *s) {
   while (s->providers != NULL)
     unlink_provider(hub, s->providers);
-  dict_iter_t it;
-  dict_iter_init(&it, hub->pending_requests);
-  const void *k;
-  size_t kl;
-  void *v;
-  while (dict_iter_next(&it, &k, &kl, &v)) {
-    pending_req_t *p = v;
-    if (strcmp(p->provider_session, s->id) == 0)
-      complete(hub, p, STAFET__WIRE__V1__ERROR_CODE__ERROR_PROVIDER_ERROR,
-               "the provider disconnected before answering", NULL, NULL);
-  }
+  ended_t e = {hub, s->id};
+  dict_each(hub->pending_requests, fail_if_provider, &e);
+}
+
+static void fail_stopping(void *value, void *arg) {
+  complete(arg, value, STAFET__WIRE__V1__ERROR_CODE__ERROR_SHUTTING_DOWN, "hub is stopping", NULL,
+           NULL);
+}
+
+static void free_service(void *value, void *arg) {
+  service_t *svc = value;
+  dict_dels(arg, svc->name);
+  free(svc);
 }
 
 void request_free_all(hub_t *hub) {
-  dict_iter_t it;
-  dict_iter_init(&it, hub->pending_requests);
-  const void *k;
-  size_t kl;
-  void *v;
-  while (dict_iter_next(&it, &k, &kl, &v))
-    complete(hub, v, STAFET__WIRE__V1__ERROR_CODE__ERROR_SHUTTING_DOWN, "hub is stopping", NULL,
-             NULL);
-  dict_iter_init(&it, hub->services);
-  while (dict_iter_next(&it, &k, &kl, &v)) {
-    dict_del(hub->services, k, kl);
-    free(v);
-  }
+  dict_each(hub->pending_requests, fail_stopping, hub);
+  dict_each(hub->services, free_service, hub->services);
 }

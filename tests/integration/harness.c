@@ -184,6 +184,17 @@ int th_hub_stop(th_hub_t *h, int sig) {
   return status;
 }
 
+int th_hub_start_extra(th_hub_t *h, char *dir, const th_redis_t *r) {
+  th_tempdir(dir);
+  memset(h, 0, sizeof *h);
+  return th_hub_start(h, dir, r);
+}
+
+void th_hub_stop_extra(th_hub_t *h, const char *dir) {
+  th_hub_stop(h, SIGTERM);
+  th_rmdir(dir);
+}
+
 int th_hub_log_count(const th_hub_t *h, const char *text) {
   FILE *f = fopen(h->log_path, "r");
   if (f == NULL)

@@ -52,6 +52,10 @@ bool th_redis_stream_has(th_redis_t *r, const char *key, const char *field, cons
 int th_hub_start(th_hub_t *h, const char *dir, const th_redis_t *r);
 /* Sends sig and reaps the hub; returns its wait status. */
 int th_hub_stop(th_hub_t *h, int sig);
+/* Another hub on the same Redis, in a fresh temp dir of its own (dir: 256
+ * bytes); the stop also removes the dir. */
+int th_hub_start_extra(th_hub_t *h, char *dir, const th_redis_t *r);
+void th_hub_stop_extra(th_hub_t *h, const char *dir);
 /* Counts lines of the hub's log containing text. */
 int th_hub_log_count(const th_hub_t *h, const char *text);
 

@@ -148,10 +148,8 @@ static void test_provider_that_dies_is_reported(void **state) {
 static void test_provider_on_another_hub(void **state) {
   world_t *w = *state;
   char dir2[256];
-  th_tempdir(dir2);
   th_hub_t hub2;
-  memset(&hub2, 0, sizeof hub2);
-  assert_int_equal(th_hub_start(&hub2, dir2, &w->redis), 0);
+  assert_int_equal(th_hub_start_extra(&hub2, dir2, &w->redis), 0);
   stafet_client_t *p = th_client(hub2.endpoint, "cpr");
   provider_state_t s = {.name = "hub2"};
   assert_int_equal(stafet_client_provide(p, "cpr.person.get", on_request, &s, 5000), 0);
@@ -172,8 +170,7 @@ static void test_provider_on_another_hub(void **state) {
   assert_true(wait_answer(rs, &gone, 5000));
   assert_int_equal(gone.status, STAFET_ENOPROVIDER);
   stafet_client_destroy(rq);
-  th_hub_stop(&hub2, SIGTERM);
-  th_rmdir(dir2);
+  th_hub_stop_extra(&hub2, dir2);
 }
 
 int main(void) {

@@ -172,10 +172,8 @@ static void test_unroutable_is_kept(void **state) {
 static void test_second_hub_learns_new_subscription(void **state) {
   world_t *w = *state;
   char dir2[256];
-  th_tempdir(dir2);
   th_hub_t hub2;
-  memset(&hub2, 0, sizeof hub2);
-  assert_int_equal(th_hub_start(&hub2, dir2, &w->redis), 0);
+  assert_int_equal(th_hub_start_extra(&hub2, dir2, &w->redis), 0);
   stafet_client_t *p = th_client(hub2.endpoint, "cpr");
   /* hub2 is up and serving before the subscription exists. */
   assert_int_equal(th_publish_wait(p, "cpr.person.deceased", "0751", NULL, 0, NULL), 0);
@@ -202,8 +200,7 @@ static void test_second_hub_learns_new_subscription(void **state) {
   th_collector_free(&col);
   stafet_client_destroy(c);
   stafet_client_destroy(p);
-  th_hub_stop(&hub2, SIGTERM);
-  th_rmdir(dir2);
+  th_hub_stop_extra(&hub2, dir2);
 }
 
 int main(void) {
