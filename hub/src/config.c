@@ -40,6 +40,9 @@ static const option_def_t options[] = {
             "Redis address: unix:/path or host:port; empty = start an embedded redis-server"),
     STR_OPT(redis_server, "redis-server", "redis-server binary for the embedded Redis"),
     STR_OPT(redis_appendfsync, "always", "embedded Redis AOF fsync policy: always or everysec"),
+    STR_OPT(redis_user, "", "external Redis: ACL user to AUTH as (embedded: generated)"),
+    STR_OPT(redis_password_file, "",
+            "external Redis: file with the AUTH password (embedded: data_dir/redis.pass)"),
     STR_OPT(prefix, "stafet:", "prefix of every Redis key the hub uses"),
     STR_OPT(hub_id, "", "this hub's id (default <hostname>-<pid>)"),
     STR_OPT(log_level, "info", "debug, info, warn or error"),
@@ -57,6 +60,11 @@ static const option_def_t options[] = {
     U64_OPT(stale_consumer_ms, "600000",
             "forget a queue consumer idle this long that holds nothing (dead sessions)"),
     U64_OPT(drain_timeout_ms, "5000", "on SIGTERM, longest wait for in-flight work"),
+    STR_OPT(admin_bind, "127.0.0.1:7480",
+            "admin HTTP (metrics, API, dashboard) host:port; port 0 = any free one (logged); "
+            "\"none\" = off"),
+    STR_OPT(www_dir, STAFET_WWW_DIR, "directory of the dashboard's static files"),
+    U64_OPT(stats_interval_ms, "1000", "how often queue depths are fetched from Redis"),
 };
 
 #define N_OPTIONS (sizeof options / sizeof options[0])

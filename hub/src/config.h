@@ -14,14 +14,16 @@
 #define CONFIG_STR_MAX 512
 
 typedef struct hub_config {
-  char bind_tcp[CONFIG_STR_MAX];     /* ZeroMQ TCP endpoint, "" = none */
-  char bind_ipc[CONFIG_STR_MAX];     /* ZeroMQ IPC endpoint, "" = <data_dir>/hub.sock */
-  char data_dir[CONFIG_STR_MAX];     /* embedded Redis data, sockets */
-  char redis[CONFIG_STR_MAX];        /* "" = embedded; "unix:/path" or "host:port" */
-  char redis_server[CONFIG_STR_MAX]; /* binary for the embedded Redis */
-  char redis_appendfsync[16];        /* embedded Redis AOF policy: always|everysec */
-  char prefix[64];                   /* Redis key prefix */
-  char hub_id[64];                   /* "" = hostname-pid */
+  char bind_tcp[CONFIG_STR_MAX];            /* ZeroMQ TCP endpoint, "" = none */
+  char bind_ipc[CONFIG_STR_MAX];            /* ZeroMQ IPC endpoint, "" = <data_dir>/hub.sock */
+  char data_dir[CONFIG_STR_MAX];            /* embedded Redis data, sockets */
+  char redis[CONFIG_STR_MAX];               /* "" = embedded; "unix:/path" or "host:port" */
+  char redis_server[CONFIG_STR_MAX];        /* binary for the embedded Redis */
+  char redis_appendfsync[16];               /* embedded Redis AOF policy: always|everysec */
+  char redis_user[64];                      /* external Redis: ACL user for AUTH ("" = default) */
+  char redis_password_file[CONFIG_STR_MAX]; /* external Redis: file holding the password */
+  char prefix[64];                          /* Redis key prefix */
+  char hub_id[64];                          /* "" = hostname-pid */
   char log_level[16];
   uint64_t heartbeat_ms;
   uint64_t ack_timeout_ms; /* default for new durable subscriptions */
@@ -30,12 +32,15 @@ typedef struct hub_config {
   uint64_t credit;         /* default consumer window */
   uint64_t dedupe_ttl_ms;
   uint64_t max_frame_bytes;
-  uint64_t read_batch;        /* most entries per XREADGROUP */
-  uint64_t claim_interval_ms; /* redelivery sweep */
-  uint64_t poll_interval_ms;  /* look for messages other hubs stored */
-  uint64_t trim_interval_ms;  /* retention sweep */
-  uint64_t stale_consumer_ms; /* forget consumers idle this long with nothing pending */
-  uint64_t drain_timeout_ms;  /* SIGTERM: longest wait for in-flight work */
+  uint64_t read_batch;             /* most entries per XREADGROUP */
+  uint64_t claim_interval_ms;      /* redelivery sweep */
+  uint64_t poll_interval_ms;       /* look for messages other hubs stored */
+  uint64_t trim_interval_ms;       /* retention sweep */
+  uint64_t stale_consumer_ms;      /* forget consumers idle this long with nothing pending */
+  uint64_t drain_timeout_ms;       /* SIGTERM: longest wait for in-flight work */
+  char admin_bind[CONFIG_STR_MAX]; /* admin HTTP "host:port", "" or "none" = off, port 0 = any */
+  char www_dir[CONFIG_STR_MAX];    /* the dashboard's static files */
+  uint64_t stats_interval_ms;      /* how often queue figures are fetched from Redis */
 } hub_config_t;
 
 /* Fills every field with its default. */

@@ -126,7 +126,7 @@ typedef struct store {
   struct redisAsyncContext *sub; /* pub/sub: change notices */
   bool ready;                    /* connected and scripts loaded */
   bool cmd_connected, sub_connected;
-  char script_sha[8][41];
+  char script_sha[16][41]; /* indexed by script_id_t (scripts.h) */
   int scripts_loaded;
   uint64_t pending; /* commands awaiting a reply */
   uint64_t reconnect_delay_ms;
@@ -134,6 +134,8 @@ typedef struct store {
   char host[256];
   int port;
   char unix_path[CONFIG_STR_MAX];
+  char user[64];      /* AUTH user ("" = none) */
+  char password[128]; /* AUTH password ("" = no AUTH) */
   bool closing;
 } store_t;
 
@@ -184,6 +186,8 @@ struct hub {
   int exit_code;
 
   hub_stats_t stats;
+  struct metrics *metrics; /* metrics.c: counters, histograms, cached queue figures */
+  struct admin *admin;     /* admin_http.c: the admin HTTP server, NULL when off */
 };
 
 uint64_t hub_now_ms(void);

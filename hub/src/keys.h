@@ -39,4 +39,7 @@
 
 #define KEY_MAX 256
 
+/* The ACL user the embedded Redis is configured with (redis_embed.c). */
+#define EMBEDDED_REDIS_USER "stafet"
+
 #endif

@@ -14,6 +14,7 @@
 #include "queue_redis.h"
 
 #include "keys.h"
+#include "metrics.h"
 #include "request.h"
 #include "stafet.h"
 
@@ -26,6 +27,7 @@ typedef struct pending_cmd {
   hub_t *hub;
   store_reply_fn fn;
   void *arg;
+  uint64_t sent_ns; /* uv_hrtime() at send: the round trip goes to metrics */
 } pending_cmd_t;
 
 static void store_schedule_reconnect(hub_t *hub);
@@ -46,6 +48,8 @@ static void on_command_reply(redisAsyncContext *ac, void *reply, void *privdata)
   pending_cmd_t *p = privdata;
   hub_t *hub = p->hub;
   hub->store.pending--;
+  if (reply != NULL)
+    metrics_observe_redis(hub, uv_hrtime() - p->sent_ns);
   if (p->fn != NULL)
     p->fn(hub, reply, p->arg);
   free(p);
@@ -58,7 +62,7 @@ static int send_argv(hub_t *hub, store_reply_fn fn, void *arg, int argc, const c
   pending_cmd_t *p = malloc(sizeof *p);
   if (p == NULL)
     return STAFET_ENOMEM;
-  *p = (pending_cmd_t){hub, fn, arg};
+  *p = (pending_cmd_t){hub, fn, arg, uv_hrtime()};
   if (redisAsyncCommandArgv(hub->store.cmd, on_command_reply, p, argc, argv, lens) != REDIS_OK) {
     free(p);
     return STAFET_EUNAVAIL;
@@ -118,6 +122,50 @@ static void on_script_loaded(hub_t *hub, redisReply *reply, void *arg) {
     on_ready(hub);
 }
 
+static void on_auth(hub_t *hub, redisReply *reply, void *arg) {
+  if (reply_is_error(reply)) {
+    log_error(&hub->log, "redis AUTH refused", "user=%s err=\"%s\"",
+              hub->store.user[0] ? hub->store.user : "default",
+              reply ? reply->str : "disconnected");
+    if (hub->store.cmd != NULL)
+      redisAsyncDisconnect(hub->store.cmd);
+  }
+}
+
+/* AUTH goes first on a new connection; replies come back in order, so the
+ * commands queued behind it run authenticated. */
+static void send_auth(hub_t *hub, redisAsyncContext *ac) {
+  store_t *st = &hub->store;
+  if (st->password[0] == '\0')
+    return;
+  const char *argv[] = {"AUTH", st->user, st->password};
+  int argc = st->user[0] ? 3 : 2;
+  if (argc == 2)
+    argv[1] = st->password;
+  if (ac == st->cmd)
+    (void)send_argv(hub, on_auth, NULL, argc, argv, NULL);
+  else
+    redisAsyncCommandArgv(ac, NULL, NULL, argc, argv, NULL);
+}
+
+/* Reads the external Redis password from redis_password_file, if set. */
+static int read_password(hub_t *hub) {
+  if (hub->cfg.redis_password_file[0] == '\0')
+    return 0;
+  FILE *f = fopen(hub->cfg.redis_password_file, "r");
+  if (f == NULL || fgets(hub->store.password, sizeof hub->store.password, f) == NULL) {
+    log_error(&hub->log, "cannot read redis password file", "file=%s",
+              hub->cfg.redis_password_file);
+    if (f)
+      fclose(f);
+    return STAFET_EINVAL;
+  }
+  fclose(f);
+  hub->store.password[strcspn(hub->store.password, "\r\n")] = '\0';
+  snprintf(hub->store.user, sizeof hub->store.user, "%s", hub->cfg.redis_user);
+  return 0;
+}
+
 static void load_scripts(hub_t *hub) {
   hub->store.scripts_loaded = 0;
   for (intptr_t i = 0; i < SCRIPT_COUNT; i++) {
@@ -160,6 +208,7 @@ static void on_cmd_connect(const redisAsyncContext *ac, int status) {
     return;
   }
   hub->store.cmd_connected = true;
+  send_auth(hub, hub->store.cmd);
   load_scripts(hub);
 }
 
@@ -180,6 +229,7 @@ static void on_sub_connect(const redisAsyncContext *ac, int status) {
     return;
   }
   hub->store.sub_connected = true;
+  send_auth(hub, hub->store.sub);
   char channel[KEY_MAX];
   snprintf(channel, sizeof channel, "%s%s", hub->cfg.prefix, CHANNEL_CHANGES);
   char rpc[KEY_MAX];
@@ -273,6 +323,8 @@ int store_open(hub_t *hub) {
     snprintf(embedded, sizeof embedded, "unix:%s", hub->embed.socket_path);
     addr = embedded;
   }
+  if (hub->cfg.redis[0] != '\0' && read_password(hub) != 0)
+    return STAFET_EINVAL;
   if (parse_address(st, addr) != 0) {
     log_error(&hub->log, "bad redis address", "redis=\"%s\" want=\"unix:/path or host:port\"",
               addr);

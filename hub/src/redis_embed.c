@@ -11,12 +11,16 @@
  */
 #include "hub.h"
 
+#include "keys.h"
 #include "stafet.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <signal.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/random.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
@@ -73,36 +77,79 @@ static void on_exit_cb(uv_process_t *proc, int64_t status, int signal) {
   uv_timer_start(&e->restart_timer, on_restart_timer, e->restart_delay_ms, 0);
 }
 
+/* Random hex of 2 * n_bytes characters into out (size > 2 * n_bytes). */
+static int random_hex(char *out, size_t n_bytes) {
+  uint8_t raw[32];
+  if (n_bytes > sizeof raw || getrandom(raw, n_bytes, 0) != (ssize_t)n_bytes)
+    return STAFET_EIO;
+  for (size_t i = 0; i < n_bytes; i++)
+    snprintf(out + 2 * i, 3, "%02x", raw[i]);
+  return 0;
+}
+
+/* Reads the embedded Redis password from data_dir, making one the first time
+ * (random, hex, mode 0600). Returns 0 or STAFET_EIO. */
+static int load_password(hub_t *hub, char *out, size_t out_size) {
+  char path[CONFIG_STR_MAX + 16];
+  snprintf(path, sizeof path, "%s/redis.pass", hub->cfg.data_dir);
+  FILE *f = fopen(path, "r");
+  if (f == NULL) {
+    char fresh[49];
+    if (random_hex(fresh, 24) != 0)
+      return STAFET_EIO;
+    int fd = open(path, O_RDWR | O_CREAT | O_EXCL, 0600);
+    if (fd < 0 || (f = fdopen(fd, "w+")) == NULL)
+      return STAFET_EIO;
+    fputs(fresh, f);
+    rewind(f);
+  }
+  bool ok = fgets(out, (int)out_size, f) != NULL;
+  fclose(f);
+  out[strcspn(out, "\r\n")] = '\0';
+  return ok && out[0] ? 0 : STAFET_EIO;
+}
+
+/*
+ * Writes data_dir/redis.conf (0600): unix socket only, AOF, and the ACL user
+ * the hub logs in as. The password never appears on a command line, where
+ * other local users could read it.
+ *
+ * Why the default user stays "on": Redis replays the AOF as the default user,
+ * and Redis 7.0 re-checks ACLs at EXEC during that replay, so with
+ * "user default off" every MULTI/EXEC in the AOF — which is how the effects of
+ * our Lua scripts are persisted — is silently dropped on restart
+ * (redis/redis#14541, fixed upstream after 7.0). So the default user keeps its
+ * permissions but gets a random password made at every start and never
+ * stored: nobody can log in as it, and the replay still works. The test
+ * "embedded Redis survives a hub kill" catches a regression.
+ */
+static int write_conf(hub_t *hub, const char *password) {
+  redis_embed_t *e = &hub->embed;
+  char throwaway[65];
+  if (random_hex(throwaway, 32) != 0)
+    return STAFET_EIO;
+  char path[CONFIG_STR_MAX + 16];
+  snprintf(path, sizeof path, "%s/redis.conf", hub->cfg.data_dir);
+  int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+  FILE *f = fd >= 0 ? fdopen(fd, "w") : NULL;
+  if (f == NULL)
+    return STAFET_EIO;
+  fprintf(f,
+          "# Written by stafet-hub at every start: edits are lost.\n"
+          "port 0\nunixsocket %s\nunixsocketperm 700\ndir %s\n"
+          "appendonly yes\nappendfsync %s\nsave \"\"\npidfile %s\nlogfile %s/redis.log\n"
+          "daemonize no\nuser default on >%s ~* &* +@all\nuser %s on >%s ~* &* +@all\n",
+          e->socket_path, hub->cfg.data_dir, hub->cfg.redis_appendfsync, e->pid_path,
+          hub->cfg.data_dir, throwaway, EMBEDDED_REDIS_USER, password);
+  bool ok = fflush(f) == 0 && fsync(fileno(f)) == 0;
+  return fclose(f) == 0 && ok ? 0 : STAFET_EIO;
+}
+
 static void spawn(hub_t *hub) {
   redis_embed_t *e = &hub->embed;
-  char logfile[CONFIG_STR_MAX + 16];
-  snprintf(logfile, sizeof logfile, "%s/redis.log", hub->cfg.data_dir);
-  char *args[] = {"setpriv",
-                  "--pdeathsig",
-                  "TERM",
-                  "--",
-                  hub->cfg.redis_server,
-                  "--port",
-                  "0",
-                  "--unixsocket",
-                  e->socket_path,
-                  "--unixsocketperm",
-                  "700",
-                  "--dir",
-                  hub->cfg.data_dir,
-                  "--appendonly",
-                  "yes",
-                  "--appendfsync",
-                  hub->cfg.redis_appendfsync,
-                  "--save",
-                  "",
-                  "--pidfile",
-                  e->pid_path,
-                  "--logfile",
-                  logfile,
-                  "--daemonize",
-                  "no",
-                  NULL};
+  char conf[CONFIG_STR_MAX + 16];
+  snprintf(conf, sizeof conf, "%s/redis.conf", hub->cfg.data_dir);
+  char *args[] = {"setpriv", "--pdeathsig", "TERM", "--", hub->cfg.redis_server, conf, NULL};
   uv_process_options_t opts = {0};
   opts.file = "setpriv";
   opts.args = args;
@@ -142,6 +189,14 @@ int redis_embed_start(hub_t *hub) {
   if (hub->cfg.redis[0] != '\0')
     return 0; /* external Redis */
   e->enabled = true;
+  char password[128];
+  if (load_password(hub, password, sizeof password) != 0 || write_conf(hub, password) != 0) {
+    log_error(&hub->log, "cannot write embedded redis config", "dir=%s err=\"%s\"",
+              hub->cfg.data_dir, strerror(errno));
+    return STAFET_EIO;
+  }
+  snprintf(hub->store.user, sizeof hub->store.user, "%s", EMBEDDED_REDIS_USER);
+  snprintf(hub->store.password, sizeof hub->store.password, "%s", password);
   stop_leftover(hub);
   spawn(hub);
   return e->running ? 0 : STAFET_EIO;

@@ -125,6 +125,22 @@ long long th_redis_int(th_redis_t *r, const char *fmt, ...) {
   return out;
 }
 
+void th_redis_ping_as(const char *socket, const char *user, const char *password, char *out) {
+  redisContext *c = redisConnectUnix(socket);
+  snprintf(out, 128, "no connection");
+  if (c == NULL || c->err) {
+    redisFree(c);
+    return;
+  }
+  if (user != NULL)
+    freeReplyObject(redisCommand(c, "AUTH %s %s", user, password));
+  redisReply *r = redisCommand(c, "PING");
+  if (r != NULL)
+    snprintf(out, 128, "%s", r->str ? r->str : "");
+  freeReplyObject(r);
+  redisFree(c);
+}
+
 bool th_redis_stream_has(th_redis_t *r, const char *key, const char *field, const char *value) {
   redisContext *c = redisConnectUnix(r->socket);
   bool found = false;

@@ -44,6 +44,9 @@ void th_redis_stop(th_redis_t *r, int sig);
  * reply, or the number of elements of an array reply; -1 on error. */
 long long th_redis_int(th_redis_t *r, const char *fmt, ...);
 
+/* Sends PING over the unix socket, after AUTH user password if user is not
+ * NULL; returns the reply's text ("PONG" or the error), in out (size 128). */
+void th_redis_ping_as(const char *socket, const char *user, const char *password, char *out);
 /* True if any entry of stream `key` has field `field` equal to `value`. */
 bool th_redis_stream_has(th_redis_t *r, const char *key, const char *field, const char *value);
 

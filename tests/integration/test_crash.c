@@ -9,6 +9,7 @@
 
 #include <stdio.h>
 #include <stdlib.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 
 typedef struct stream {
@@ -248,12 +249,47 @@ static void test_dead_hubs_consumers_are_forgotten(void **state) {
   stafet_client_destroy(c);
 }
 
+/* The embedded Redis has no default user: only the hub, with its generated
+ * password, gets in; the secrets are readable by the hub's user only. */
+static void test_embedded_redis_requires_auth(void **state) {
+  world_t *w = *state;
+  stafet_client_t *c = th_client(w->hub.endpoint, "audit");
+  th_collector_t col;
+  th_collector_init(&col, true);
+  subscribe_audit(c, &col); /* the hub is up and talking to its Redis */
+  char sock[300], pass_path[300], conf_path[300], password[128] = "", answer[128];
+  snprintf(sock, sizeof sock, "%s/redis.sock", w->dir);
+  snprintf(pass_path, sizeof pass_path, "%s/redis.pass", w->dir);
+  snprintf(conf_path, sizeof conf_path, "%s/redis.conf", w->dir);
+  th_redis_ping_as(sock, NULL, NULL, answer);
+  assert_non_null(strstr(answer, "NOAUTH"));
+  th_redis_ping_as(sock, "default", "", answer);
+  assert_string_not_equal(answer, "PONG");
+  FILE *f = fopen(pass_path, "r");
+  assert_non_null(f);
+  assert_non_null(fgets(password, sizeof password, f));
+  fclose(f);
+  password[strcspn(password, "\n")] = '\0';
+  assert_int_equal(strlen(password), 48);
+  th_redis_ping_as(sock, "stafet", password, answer);
+  assert_string_equal(answer, "PONG");
+  struct stat st;
+  assert_int_equal(stat(pass_path, &st), 0);
+  assert_int_equal(st.st_mode & 0777, 0600);
+  assert_int_equal(stat(conf_path, &st), 0);
+  assert_int_equal(st.st_mode & 0777, 0600);
+  th_collector_free(&col);
+  stafet_client_destroy(c);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test_setup_teardown(test_kill9_hub_mid_stream, world_default, world_down),
       cmocka_unit_test_setup_teardown(test_kill9_redis_with_aof, world_default, world_down),
       cmocka_unit_test_setup_teardown(test_sigterm_drains_cleanly, world_default, world_down),
       cmocka_unit_test_setup_teardown(test_embedded_redis_survives_hub_kill, world_embedded,
+                                      world_down),
+      cmocka_unit_test_setup_teardown(test_embedded_redis_requires_auth, world_embedded,
                                       world_down),
       cmocka_unit_test_setup_teardown(test_dead_hubs_consumers_are_forgotten, world_stale_consumers,
                                       world_down),
