@@ -12,6 +12,8 @@ PACKAGES=(
   redis-server libcmocka-dev
   protobuf-compiler python3 python3-zmq python3-protobuf
   util-linux procps
+  # HTTP server (hub admin API, adapters), JSON, HTTP client: libmicrohttpd, jansson, libcurl
+  libmicrohttpd-dev libjansson-dev libcurl4-openssl-dev
 )
 
 missing=()
