@@ -17,6 +17,7 @@
 #include "hub.h"
 
 #include "keys.h"
+#include "metrics.h"
 #include "queue_redis.h"
 #include "stafet.h"
 
@@ -79,22 +80,12 @@ static read_ctx_t *read_ctx_new(dsub_t *sub, consumer_t *c, size_t asked, bool c
 static void release_ids(hub_t *hub, const char *sub_name, const char *consumer,
                         bool delete_consumer, const char **ids, size_t n, uint64_t idle_ms);
 
-static const redisReply *field(const redisReply *fields, const char *name) {
-  if (fields == NULL || fields->type != REDIS_REPLY_ARRAY)
-    return NULL;
-  for (size_t i = 0; i + 1 < fields->elements; i += 2)
-    if (fields->element[i]->type == REDIS_REPLY_STRING &&
-        strcmp(fields->element[i]->str, name) == 0)
-      return fields->element[i + 1];
-  return NULL;
-}
-
 static void dead_letter(hub_t *hub, dsub_t *sub, const char **ids, size_t n, const char *reason);
 
 /* Sends one entry to a consumer. Returns 0, or an error if it could not be sent. */
 static int deliver_entry(hub_t *hub, consumer_t *c, const char *id, const redisReply *fields,
                          uint32_t count) {
-  const redisReply *e = field(fields, "e"), *p = field(fields, "p");
+  const redisReply *e = reply_field(fields, "e"), *p = reply_field(fields, "p");
   stream_id_t sid;
   if (stream_id_parse(id, &sid) != 0)
     return STAFET_EPROTO;
@@ -119,14 +110,17 @@ static int deliver_entry(hub_t *hub, consumer_t *c, const char *id, const redisR
   if (len)
     memcpy(zmq_msg_data(&payload), p->str, len);
   int rc = net_send(hub, c->session, &frame, &payload);
+  if (rc == 0) {
+    inflight_add(&c->inflight, sid);
+    hub->stats.delivered++;
+    if (count > 1)
+      hub->stats.redelivered++;
+    metrics_on_deliver(hub, c->sub->name, env->topic, count);
+    log_debug(&hub->log, "delivered", "msg_id=%s sub=%s delivery_id=%s count=%u session=%s",
+              env->message_id, c->sub->name, id, count, c->session->id);
+  }
   stafet__wire__v1__envelope__free_unpacked(env, NULL);
-  if (rc != 0)
-    return rc;
-  inflight_add(&c->inflight, sid);
-  hub->stats.delivered++;
-  if (count > 1)
-    hub->stats.redelivered++;
-  return 0;
+  return rc;
 }
 
 /* Delivers entries [id, fields(, count)] to the consumer, or parks them if it is gone. */
@@ -231,6 +225,19 @@ void durable_kick_all(hub_t *hub) {
 
 /* ---- redelivery ---- */
 
+/* The claim script's last element: {"dead", n, id1, message_id1, ...}. */
+static void note_claim_dead(hub_t *hub, dsub_t *sub, const redisReply *tail) {
+  hub->stats.dead_lettered += (uint64_t)tail->element[1]->integer;
+  metrics_on_dead_letter(hub, sub->name, (size_t)tail->element[1]->integer,
+                         "max_deliveries_exceeded");
+  for (size_t i = 2; i + 1 < tail->elements; i += 2)
+    log_warn(&hub->log, "dead-lettered",
+             "sub=%s msg_id=%s delivery_id=%s reason=max_deliveries_exceeded deliveries=%llu",
+             sub->name, tail->element[i + 1]->str ? tail->element[i + 1]->str : "",
+             tail->element[i]->str ? tail->element[i]->str : "",
+             (unsigned long long)sub->max_deliveries);
+}
+
 static void on_claim(hub_t *hub, redisReply *reply, void *arg) {
   read_ctx_t *ctx = arg;
   dsub_t *sub = dict_gets(hub->dsubs, ctx->sub);
@@ -243,11 +250,8 @@ static void on_claim(hub_t *hub, redisReply *reply, void *arg) {
     goto out;
   }
   redisReply *tail = reply->element[reply->elements - 1];
-  if (tail->type == REDIS_REPLY_ARRAY && tail->elements == 2 && tail->element[1]->integer > 0) {
-    hub->stats.dead_lettered += (uint64_t)tail->element[1]->integer;
-    log_warn(&hub->log, "dead-lettered", "sub=%s count=%lld reason=max_deliveries_exceeded",
-             sub->name, tail->element[1]->integer);
-  }
+  if (tail->type == REDIS_REPLY_ARRAY && tail->elements >= 2 && tail->element[1]->integer > 0)
+    note_claim_dead(hub, sub, tail);
   size_t got = deliver_entries(hub, sub, ctx, reply->element, reply->elements - 1);
   if (got == ctx->asked)
     durable_claim(hub, sub); /* there may be more waiting */
@@ -267,15 +271,16 @@ static void durable_claim(hub_t *hub, dsub_t *sub) {
   read_ctx_t *ctx = read_ctx_new(sub, c, n, true);
   if (ctx == NULL)
     return;
-  char queue[KEY_MAX], dlq[KEY_MAX], idle[24], count[16], max[24], now[24];
+  char queue[KEY_MAX], dlq[KEY_MAX], idle[24], count[16], max[24], now[24], trace[KEY_MAX];
   store_key(hub, queue, sizeof queue, KEY_QUEUE_FMT, sub->name);
+  store_key(hub, trace, sizeof trace, KEY_DEDUPE_FMT, "");
   store_key(hub, dlq, sizeof dlq, KEY_DLQ_FMT, sub->name);
   snprintf(idle, sizeof idle, "%llu", (unsigned long long)sub->ack_timeout_ms);
   snprintf(count, sizeof count, "%u", n);
   snprintf(max, sizeof max, "%llu", (unsigned long long)sub->max_deliveries);
   snprintf(now, sizeof now, "%llu", (unsigned long long)hub_now_ms());
-  const char *argv[] = {queue, dlq, CONSUMER_GROUP, c->session->id, idle, count, max, now};
-  if (store_script(hub, SCRIPT_CLAIM, on_claim, ctx, 2, 8, argv, NULL) != 0) {
+  const char *argv[] = {queue, dlq, CONSUMER_GROUP, c->session->id, idle, count, max, now, trace};
+  if (store_script(hub, SCRIPT_CLAIM, on_claim, ctx, 2, 9, argv, NULL) != 0) {
     free(ctx);
     return;
   }
@@ -345,11 +350,12 @@ out:
 }
 
 static void dead_letter(hub_t *hub, dsub_t *sub, const char **ids, size_t n, const char *reason) {
-  const char **argv = calloc(5 + n, sizeof *argv);
-  char queue[KEY_MAX], dlq[KEY_MAX], now[24];
+  const char **argv = calloc(6 + n, sizeof *argv);
+  char queue[KEY_MAX], dlq[KEY_MAX], now[24], trace[KEY_MAX];
   if (argv == NULL)
     return;
   store_key(hub, queue, sizeof queue, KEY_QUEUE_FMT, sub->name);
+  store_key(hub, trace, sizeof trace, KEY_DEDUPE_FMT, "");
   store_key(hub, dlq, sizeof dlq, KEY_DLQ_FMT, sub->name);
   snprintf(now, sizeof now, "%llu", (unsigned long long)hub_now_ms());
   argv[0] = queue;
@@ -357,11 +363,14 @@ static void dead_letter(hub_t *hub, dsub_t *sub, const char **ids, size_t n, con
   argv[2] = CONSUMER_GROUP;
   argv[3] = reason && reason[0] ? reason : "nacked";
   argv[4] = now;
+  argv[5] = trace;
   for (size_t i = 0; i < n; i++)
-    argv[5 + i] = ids[i];
-  if (store_script(hub, SCRIPT_DEADLETTER, NULL, NULL, 2, (int)(5 + n), argv, NULL) == 0) {
+    argv[6 + i] = ids[i];
+  if (store_script(hub, SCRIPT_DEADLETTER, NULL, NULL, 2, (int)(6 + n), argv, NULL) == 0) {
     hub->stats.dead_lettered += n;
-    log_warn(&hub->log, "dead-lettered", "sub=%s count=%zu reason=\"%s\"", sub->name, n, argv[3]);
+    metrics_on_dead_letter(hub, sub->name, n, argv[3]);
+    log_warn(&hub->log, "dead-lettered", "sub=%s count=%zu first_delivery_id=%s reason=\"%s\"",
+             sub->name, n, n ? ids[0] : "", argv[3]);
   }
   free(argv);
 }
@@ -449,6 +458,10 @@ void durable_on_ack(hub_t *hub, session_t *s, uint64_t seq, const Stafet__Wire__
       free(argv);
     }
     hub->stats.acked += n_held;
+    metrics_on_ack(hub, c->sub->name, n_held);
+    for (size_t i = 0; i < n_held && hub->log.level <= LOG_DEBUG; i++)
+      log_debug(&hub->log, "acked", "sub=%s delivery_id=%s session=%s", c->sub->name, held[i],
+                s->id);
     durable_kick(hub, c->sub);
   }
   free(held);
@@ -463,6 +476,10 @@ void durable_on_nack(hub_t *hub, session_t *s, uint64_t seq, const Stafet__Wire_
     return;
   if (n_held > 0) {
     hub->stats.nacked += n_held;
+    metrics_on_nack(hub, c->sub->name, n_held);
+    for (size_t i = 0; i < n_held && hub->log.level <= LOG_DEBUG; i++)
+      log_debug(&hub->log, "nacked", "sub=%s delivery_id=%s session=%s requeue=%d", c->sub->name,
+                held[i], s->id, nack->requeue);
     if (nack->requeue)
       release_ids(hub, c->sub->name, s->id, false, held, n_held, c->sub->ack_timeout_ms + 1);
     else

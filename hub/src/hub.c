@@ -10,6 +10,8 @@
  */
 #include "hub.h"
 
+#include "admin_http.h"
+#include "metrics.h"
 #include "queue_redis.h"
 #include "request.h"
 #include "stafet.h"
@@ -40,7 +42,8 @@ int hub_init(hub_t *hub, uv_loop_t *loop, const hub_config_t *cfg) {
            rnd & 0xffff);
   if (dict_new(&hub->sessions) != 0 || dict_new(&hub->dsubs) != 0 ||
       router_new(&hub->durable_routes) != 0 || router_new(&hub->transient_routes) != 0 ||
-      dict_new(&hub->services) != 0 || dict_new(&hub->pending_requests) != 0)
+      dict_new(&hub->services) != 0 || dict_new(&hub->pending_requests) != 0 ||
+      metrics_new(&hub->metrics) != 0)
     return STAFET_ENOMEM;
   return 0;
 }
@@ -59,7 +62,7 @@ int hub_start(hub_t *hub) {
   int rc = redis_embed_start(hub);
   if (rc != 0)
     return rc;
-  if ((rc = store_open(hub)) != 0 || (rc = net_open(hub)) != 0)
+  if ((rc = store_open(hub)) != 0 || (rc = net_open(hub)) != 0 || (rc = admin_start(hub)) != 0)
     return rc;
   uint64_t hb = hub->cfg.heartbeat_ms / 2 ? hub->cfg.heartbeat_ms / 2 : 1;
   start_timer(hub, &hub->heartbeat_timer, session_heartbeat_tick, hb);
@@ -185,6 +188,7 @@ static void on_embedded_stopped(hub_t *hub) {
 }
 
 static void finish_drain(hub_t *hub) {
+  admin_stop(hub);
   request_free_all(hub);
   session_end_all(hub, "hub shutting down");
   net_close(hub);
@@ -231,4 +235,6 @@ void hub_dispose(hub_t *hub) {
   router_free(hub->transient_routes);
   dict_free(hub->sessions);
   dict_free(hub->dsubs);
+  metrics_free(hub->metrics);
+  hub->metrics = NULL;
 }

@@ -7,9 +7,12 @@
  *   <p>subs                  SET     names of durable subscriptions
  *   <p>sub:{NAME}            HASH    definition: patterns, filters, ack_timeout_ms,
  *                                    max_deliveries, retention_ms, max_len, created_at_ms
- *   <p>q:{NAME}              STREAM  the queue; consumer group "stafet"; fields e (envelope), p
- * (payload) <p>dlq:{NAME}            STREAM  dead letters: e, p, reason, id, deliveries, at
- *   <p>dedupe:MESSAGE_ID     STRING  accepted message id, expires after dedupe_ttl_ms
+ *   <p>q:{NAME}              STREAM  the queue; consumer group "stafet"; fields e (envelope),
+ *                                    p (payload), m (message id)
+ *   <p>dlq:{NAME}            STREAM  dead letters: e, p, m, reason, id, deliveries, at
+ *   <p>dedupe:MESSAGE_ID     HASH    accepted message id and its trace: topic, at, q:NAME =
+ *                                    entry id, unroutable, dead:NAME = reason, replayed:NAME;
+ *                                    expires after dedupe_ttl_ms
  *   <p>hub:HUB_ID            STRING  live hub (expires after 3 heartbeats)
  *   <p>adapter:NAME          HASH    last_seen_ms, hub, instance, session
  *   <p>unroutable            STREAM  accepted messages no durable subscription matched

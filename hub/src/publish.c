@@ -15,6 +15,7 @@
 #include "hub.h"
 
 #include "keys.h"
+#include "metrics.h"
 #include "queue_redis.h"
 #include "stafet.h"
 #include "topic.h"
@@ -125,7 +126,11 @@ static void send_ack(hub_t *hub, publish_ctx_t *ctx, bool duplicate, uint32_t st
 
 /* The message is accepted: count it, hand it on. */
 static void publish_accepted(hub_t *hub, publish_ctx_t *ctx, uint32_t stored) {
+  const Stafet__Wire__V1__Envelope *env = ctx->frame->publish->envelope;
   hub->stats.published++;
+  metrics_on_publish(hub, env->topic);
+  log_debug(&hub->log, "publish accepted", "msg_id=%s topic=%s source=%s queues=%u", env->message_id,
+            env->topic, env->source, stored);
   send_ack(hub, ctx, false, stored);
   transient_deliver(hub, ctx->frame->publish->envelope, &ctx->payload);
   for (size_t i = 0; i < ctx->n_subs; i++) {
@@ -151,6 +156,7 @@ static void on_stored(hub_t *hub, redisReply *reply, void *arg) {
     long long status = reply->element[0]->integer, value = reply->element[1]->integer;
     if (status == 0) {
       hub->stats.duplicates++;
+      log_debug(&hub->log, "publish duplicate", "msg_id=%s", id);
       send_ack(hub, ctx, true, 0);
     } else if (status == 2 && value >= 1 && (size_t)value <= ctx->n_subs) {
       net_send_error(hub, ctx->rid, ctx->rid_len, ctx->seq,
@@ -164,19 +170,23 @@ static void on_stored(hub_t *hub, redisReply *reply, void *arg) {
   publish_ctx_free(ctx);
 }
 
-/* Builds and sends the EVALSHA. Keys: dedupe, then one queue per subscription
- * (or the unroutable stream when there is none). */
+/* Builds and sends the EVALSHA (argument layout: scripts.c, publish_lua).
+ * Keys: dedupe/trace, then one queue per subscription (or the unroutable
+ * stream when there is none). */
+enum { PUB_FIXED_ARGS = 6 }; /* ttl, envelope, payload, message id, topic, now */
+
 static int store_publish(hub_t *hub, publish_ctx_t *ctx, const uint8_t *env_bytes, size_t env_len) {
+  const Stafet__Wire__V1__Envelope *env = ctx->frame->publish->envelope;
   size_t n_queues = ctx->n_subs ? ctx->n_subs : 1;
-  size_t argc = 1 + n_queues + 3 + n_queues;
+  size_t argc = 1 + n_queues + PUB_FIXED_ARGS + n_queues;
   const char **argv = calloc(argc, sizeof *argv);
   size_t *lens = calloc(argc, sizeof *lens);
   char *keys = calloc(1 + n_queues, KEY_MAX);
-  char *numbers = calloc(1 + n_queues, 24);
+  char *numbers = calloc(2 + n_queues, 24); /* ttl, now, max_len of each queue */
   int rc = STAFET_ENOMEM;
   if (argv == NULL || lens == NULL || keys == NULL || numbers == NULL)
     goto out;
-  store_key(hub, keys, KEY_MAX, KEY_DEDUPE_FMT, ctx->frame->publish->envelope->message_id);
+  store_key(hub, keys, KEY_MAX, KEY_DEDUPE_FMT, env->message_id);
   for (size_t i = 0; i < n_queues; i++) {
     char *key = keys + (1 + i) * KEY_MAX;
     if (ctx->n_subs)
@@ -184,16 +194,20 @@ static int store_publish(hub_t *hub, publish_ctx_t *ctx, const uint8_t *env_byte
     else
       snprintf(key, KEY_MAX, "%s%s", hub->cfg.prefix, KEY_UNROUTABLE);
     dsub_t *sub = ctx->n_subs ? dict_gets(hub->dsubs, ctx->sub_names[i]) : NULL;
-    snprintf(numbers + (1 + i) * 24, 24, "%llu", sub ? (unsigned long long)sub->max_len : 0ULL);
+    snprintf(numbers + (2 + i) * 24, 24, "%llu", sub ? (unsigned long long)sub->max_len : 0ULL);
   }
   snprintf(numbers, 24, "%llu", (unsigned long long)hub->cfg.dedupe_ttl_ms);
+  snprintf(numbers + 24, 24, "%llu", (unsigned long long)hub_now_ms());
   size_t k = 0;
   for (size_t i = 0; i < 1 + n_queues; i++)
     argv[k++] = keys + i * KEY_MAX;
   argv[k++] = numbers;
   size_t env_arg = k++, payload_arg = k++;
+  argv[k++] = env->message_id;
+  argv[k++] = env->topic;
+  argv[k++] = numbers + 24;
   for (size_t i = 0; i < n_queues; i++)
-    argv[k++] = numbers + (1 + i) * 24;
+    argv[k++] = numbers + (2 + i) * 24;
   for (size_t i = 0; i < argc; i++)
     lens[i] = strlen(argv[i] ? argv[i] : "");
   argv[env_arg] = (const char *)env_bytes;

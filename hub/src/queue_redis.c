@@ -36,6 +36,16 @@ bool reply_is_error(const redisReply *r) {
   return r == NULL || r->type == REDIS_REPLY_ERROR;
 }
 
+const redisReply *reply_field(const redisReply *fields, const char *name) {
+  if (fields == NULL || fields->type != REDIS_REPLY_ARRAY)
+    return NULL;
+  for (size_t i = 0; i + 1 < fields->elements; i += 2)
+    if (fields->element[i]->type == REDIS_REPLY_STRING &&
+        strcmp(fields->element[i]->str, name) == 0)
+      return fields->element[i + 1];
+  return NULL;
+}
+
 bool store_ready(const hub_t *hub) {
   return hub->store.ready && !hub->store.closing;
 }

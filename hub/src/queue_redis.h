@@ -33,5 +33,7 @@ void store_key(const hub_t *hub, char *out, size_t out_size, const char *fmt, co
 
 /* Helpers for reading replies. */
 bool reply_is_error(const redisReply *r);
+/* The value of a field in a flat [field, value, ...] reply, or NULL. Borrowed. */
+const redisReply *reply_field(const redisReply *fields, const char *name);
 
 #endif

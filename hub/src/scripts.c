@@ -8,56 +8,69 @@
  */
 #include "scripts.h"
 
-/* KEYS[1] dedupe key, KEYS[2..] queues.
- * ARGV[1] dedupe ttl ms, ARGV[2] envelope, ARGV[3] payload, ARGV[3+i] max_len of KEYS[1+i].
- * Returns {1, stored} | {0, 0} duplicate | {2, i} queue i (1-based) full. */
+/* KEYS[1] dedupe key (a HASH: the message's trace), KEYS[2..] queues.
+ * ARGV[1] dedupe ttl ms, ARGV[2] envelope, ARGV[3] payload, ARGV[4] message id,
+ * ARGV[5] topic, ARGV[6] now ms, ARGV[5+i] max_len of KEYS[i].
+ * Returns {1, stored} | {0, 0} duplicate | {2, i} queue i (1-based) full.
+ * The trace hash (docs/redis-keys.md) records topic, time and, per queue,
+ * `q:NAME` = the entry id, so `stafetctl trace` can follow the message. */
 static const char publish_lua[] =
-    "if redis.call('SET', KEYS[1], '1', 'NX', 'PX', ARGV[1]) == false then return {0, 0} end\n"
+    "if redis.call('EXISTS', KEYS[1]) == 1 then return {0, 0} end\n"
     "for i = 2, #KEYS do\n"
-    "  local max = tonumber(ARGV[2 + i])\n"
-    "  if max > 0 and redis.call('XLEN', KEYS[i]) >= max then\n"
-    "    redis.call('DEL', KEYS[1])\n"
-    "    return {2, i - 1}\n"
-    "  end\n"
+    "  local max = tonumber(ARGV[5 + i])\n"
+    "  if max > 0 and redis.call('XLEN', KEYS[i]) >= max then return {2, i - 1} end\n"
     "end\n"
+    "local trace = {'topic', ARGV[5], 'at', ARGV[6]}\n"
     "local stored = 0\n"
     "for i = 2, #KEYS do\n"
-    "  if redis.call('XADD', KEYS[i], 'NOMKSTREAM', '*', 'e', ARGV[2], 'p', ARGV[3]) then\n"
+    "  local id = redis.call('XADD', KEYS[i], 'NOMKSTREAM', '*', 'e', ARGV[2], 'p', ARGV[3],\n"
+    "                        'm', ARGV[4])\n"
+    "  if id then\n"
     "    stored = stored + 1\n"
+    "    local name = string.match(KEYS[i], '{(.*)}$')\n"
+    "    if name then trace[#trace + 1] = 'q:' .. name else trace[#trace + 1] = 'unroutable' end\n"
+    "    trace[#trace + 1] = id\n"
     "  end\n"
     "end\n"
+    "redis.call('HSET', KEYS[1], unpack(trace))\n"
+    "redis.call('PEXPIRE', KEYS[1], ARGV[1])\n"
     "return {1, stored}\n";
 
-/* Shared by claim and deadletter: moves entry `id` of KEYS[1] to KEYS[2]. */
+/* Shared by claim and deadletter: moves entry `id` of KEYS[1] to KEYS[2] and,
+ * if the message's trace hash (prefix tp + message id) still exists, notes
+ * `dead:NAME` = reason in it. */
 #define DEADLETTER_FN                                                                              \
-  "local function dead(id, reason, count, now)\n"                                                  \
+  ENTRY_FIELDS_FN                                                                                  \
+  "local function dead(id, reason, count, now, tp)\n"                                              \
   "  local e = redis.call('XRANGE', KEYS[1], id, id)\n"                                            \
+  "  local m = ''\n"                                                                                \
   "  if #e > 0 then\n"                                                                             \
-  "    local f = e[1][2]\n"                                                                        \
-  "    local env, pay = '', ''\n"                                                                  \
-  "    for k = 1, #f, 2 do\n"                                                                      \
-  "      if f[k] == 'e' then env = f[k + 1] elseif f[k] == 'p' then pay = f[k + 1] end\n"          \
-  "    end\n"                                                                                      \
-  "    redis.call('XADD', KEYS[2], '*', 'e', env, 'p', pay, 'reason', reason, 'id', id,\n"         \
+  "    local env, pay\n"                                                                           \
+  "    env, pay, m = entry_fields(e[1][2])\n"                                                \
+  "    redis.call('XADD', KEYS[2], '*', 'e', env, 'p', pay, 'm', m, 'reason', reason, 'id', id,\n" \
   "               'deliveries', count, 'at', now)\n"                                               \
+  "    note_trace(tp, m, 'dead:' .. queue_name(KEYS[1]), reason)\n"                                \
   "  end\n"                                                                                        \
   "  redis.call('XACK', KEYS[1], ARGV[1], id)\n"                                                   \
-  "  return #e\n"                                                                                  \
+  "  if #e > 0 then return 1, m end\n"                                                             \
+  "  return 0, ''\n"                                                                               \
   "end\n"
 
 /* KEYS[1] queue, KEYS[2] dlq. ARGV[1] group, ARGV[2] consumer, ARGV[3] min idle ms,
- * ARGV[4] count, ARGV[5] max deliveries, ARGV[6] now ms.
+ * ARGV[4] count, ARGV[5] max deliveries, ARGV[6] now ms, ARGV[7] trace key prefix.
  * Returns {{id, fields, delivery_count}, ...} claimed for ARGV[2], and a last element
- * {"dead", n} with the number dead-lettered. */
+ * {"dead", n, id1, message_id1, ...} with the entries dead-lettered. */
 static const char claim_lua[] = DEADLETTER_FN
     "local out = {}\n"
-    "local deadn = 0\n"
+    "local deadn, deadlist = 0, {}\n"
     "local pend = redis.call('XPENDING', KEYS[1], ARGV[1], 'IDLE', ARGV[3], '-', '+', ARGV[4])\n"
     "for _, p in ipairs(pend) do\n"
     "  local id, count = p[1], tonumber(p[4])\n"
     "  if count >= tonumber(ARGV[5]) then\n"
-    "    dead(id, 'max_deliveries_exceeded', count, ARGV[6])\n"
+    "    local _, m = dead(id, 'max_deliveries_exceeded', count, ARGV[6], ARGV[7] or '')\n"
     "    deadn = deadn + 1\n"
+    "    deadlist[#deadlist + 1] = id\n"
+    "    deadlist[#deadlist + 1] = m\n"
     "  else\n"
     "    local c = redis.call('XCLAIM', KEYS[1], ARGV[1], ARGV[2], 0, id)\n"
     "    if type(c[1]) == 'table' then\n"
@@ -67,7 +80,9 @@ static const char claim_lua[] = DEADLETTER_FN
     "    end\n"
     "  end\n"
     "end\n"
-    "table.insert(out, {'dead', deadn})\n"
+    "local tail = {'dead', deadn}\n"
+    "for _, v in ipairs(deadlist) do tail[#tail + 1] = v end\n"
+    "table.insert(out, tail)\n"
     "return out\n";
 
 /* KEYS[1] queue. ARGV[1] group, ARGV[2] consumer, ARGV[3] idle ms to set,
@@ -88,15 +103,15 @@ static const char release_lua[] =
     "return #ids\n";
 
 /* KEYS[1] queue, KEYS[2] dlq. ARGV[1] group, ARGV[2] reason, ARGV[3] now ms,
- * ARGV[4..] ids. Returns the number dead-lettered. */
+ * ARGV[4] trace key prefix, ARGV[5..] ids. Returns the number dead-lettered. */
 static const char deadletter_lua[] =
     DEADLETTER_FN "local n = 0\n"
-                  "for i = 4, #ARGV do\n"
+                  "for i = 5, #ARGV do\n"
                   "  local id = ARGV[i]\n"
                   "  local p = redis.call('XPENDING', KEYS[1], ARGV[1], id, id, 1)\n"
                   "  local count = 1\n"
                   "  if #p > 0 then count = tonumber(p[1][4]) end\n"
-                  "  n = n + dead(id, ARGV[2], count, ARGV[3])\n"
+                  "  n = n + dead(id, ARGV[2], count, ARGV[3], ARGV[4])\n"
                   "end\n"
                   "return n\n";
 
@@ -176,4 +191,7 @@ const char *const script_sources[SCRIPT_COUNT] = {
     [SCRIPT_SUB_CREATE] = sub_create_lua,
     [SCRIPT_SUB_REMOVE] = sub_remove_lua,
     [SCRIPT_TRIM] = trim_lua,
+    [SCRIPT_QUEUE_STATS] = script_queue_stats_lua,
+    [SCRIPT_TRACE] = script_trace_lua,
+    [SCRIPT_DLQ_REPLAY] = script_dlq_replay_lua,
 };

@@ -12,6 +12,7 @@
 #include "keys.h"
 #include "queue_redis.h"
 #include "stafet.h"
+#include "subscription.h"
 #include "topic.h"
 
 #include <stdlib.h>
@@ -103,13 +104,7 @@ static void on_sub_created(hub_t *hub, redisReply *reply, void *arg) {
                    ctx->name);
     goto out;
   }
-  char **fields = calloc(reply->elements, sizeof *fields);
-  if (fields == NULL)
-    goto out;
-  for (size_t i = 1; i < reply->elements; i++)
-    fields[i - 1] = reply->element[i]->str;
-  dsub_t *sub = routing_upsert(hub, ctx->name, fields, reply->elements - 1);
-  free(fields);
+  dsub_t *sub = subscription_from_reply(hub, ctx->name, reply);
   if (sub == NULL) {
     net_send_error(hub, s->rid, s->rid_len, ctx->seq, STAFET__WIRE__V1__ERROR_CODE__ERROR_INTERNAL,
                    "stored definition of '%s' is unreadable", ctx->name);
@@ -168,39 +163,63 @@ static bool parse_start(const Stafet__Wire__V1__Subscribe *req, char *out, size_
   return true;
 }
 
-static int create_durable(hub_t *hub, session_t *s, const Stafet__Wire__V1__Subscribe *req,
-                          const filter_t *filter, sub_ctx_t *ctx) {
+int subscription_store(hub_t *hub, const subscription_def_t *def, store_reply_fn fn, void *arg) {
+  const filter_t *filter = def->filter;
   const char **exprs = calloc(filter_count(filter) + 1, sizeof *exprs);
   for (size_t i = 0; exprs && i < filter_count(filter); i++)
     exprs[i] = filter_expr(filter, i);
-  char *patterns = join_sorted((const char *const *)req->patterns, req->n_patterns);
+  char *patterns = join_sorted(def->patterns, def->n_patterns);
   char *filters = exprs ? join_sorted(exprs, filter_count(filter)) : NULL;
   int rc = STAFET_ENOMEM;
   if (patterns != NULL && filters != NULL) {
-    char def[KEY_MAX], queue[KEY_MAX], set[KEY_MAX], channel[KEY_MAX];
+    char key[KEY_MAX], queue[KEY_MAX], set[KEY_MAX], channel[KEY_MAX];
     char ack[24], maxd[24], ret[24], maxlen[24], now[24];
-    store_key(hub, def, sizeof def, KEY_SUB_FMT, req->name);
-    store_key(hub, queue, sizeof queue, KEY_QUEUE_FMT, req->name);
+    store_key(hub, key, sizeof key, KEY_SUB_FMT, def->name);
+    store_key(hub, queue, sizeof queue, KEY_QUEUE_FMT, def->name);
     snprintf(set, sizeof set, "%s%s", hub->cfg.prefix, KEY_SUBS);
     snprintf(channel, sizeof channel, "%s%s", hub->cfg.prefix, CHANNEL_CHANGES);
-    snprintf(
-        ack, sizeof ack, "%llu",
-        (unsigned long long)(req->ack_timeout_ms ? req->ack_timeout_ms : hub->cfg.ack_timeout_ms));
-    snprintf(
-        maxd, sizeof maxd, "%llu",
-        (unsigned long long)(req->max_deliveries ? req->max_deliveries : hub->cfg.max_deliveries));
+    snprintf(ack, sizeof ack, "%llu",
+             (unsigned long long)(def->ack_timeout_ms ? def->ack_timeout_ms
+                                                      : hub->cfg.ack_timeout_ms));
+    snprintf(maxd, sizeof maxd, "%llu",
+             (unsigned long long)(def->max_deliveries ? def->max_deliveries
+                                                      : hub->cfg.max_deliveries));
     snprintf(ret, sizeof ret, "%llu",
-             (unsigned long long)(req->retention_ms ? req->retention_ms : hub->cfg.retention_ms));
-    snprintf(maxlen, sizeof maxlen, "%llu", (unsigned long long)req->max_len);
+             (unsigned long long)(def->retention_ms ? def->retention_ms : hub->cfg.retention_ms));
+    snprintf(maxlen, sizeof maxlen, "%llu", (unsigned long long)def->max_len);
     snprintf(now, sizeof now, "%llu", (unsigned long long)hub_now_ms());
-    const char *argv[] = {def, queue, set, req->name, patterns, filters,
+    const char *argv[] = {key, queue, set, def->name, patterns, filters,
                           ack, maxd,  ret, maxlen,    now,      channel};
-    rc = store_script(hub, SCRIPT_SUB_CREATE, on_sub_created, ctx, 3, 12, argv, NULL);
+    rc = store_script(hub, SCRIPT_SUB_CREATE, fn, arg, 3, 12, argv, NULL);
   }
   free(exprs);
   free(patterns);
   free(filters);
   return rc;
+}
+
+dsub_t *subscription_from_reply(hub_t *hub, const char *name, const redisReply *reply) {
+  char **fields = calloc(reply->elements, sizeof *fields);
+  if (fields == NULL)
+    return NULL;
+  for (size_t i = 1; i < reply->elements; i++)
+    fields[i - 1] = reply->element[i]->str;
+  dsub_t *sub = routing_upsert(hub, name, fields, reply->elements - 1);
+  free(fields);
+  return sub;
+}
+
+static int create_durable(hub_t *hub, const Stafet__Wire__V1__Subscribe *req,
+                          const filter_t *filter, sub_ctx_t *ctx) {
+  subscription_def_t def = {.name = req->name,
+                            .patterns = (const char *const *)req->patterns,
+                            .n_patterns = req->n_patterns,
+                            .filter = filter,
+                            .ack_timeout_ms = req->ack_timeout_ms,
+                            .max_deliveries = req->max_deliveries,
+                            .retention_ms = req->retention_ms,
+                            .max_len = req->max_len};
+  return subscription_store(hub, &def, on_sub_created, ctx);
 }
 
 void durable_on_subscribe(hub_t *hub, session_t *s, uint64_t seq,
@@ -233,7 +252,7 @@ void durable_on_subscribe(hub_t *hub, session_t *s, uint64_t seq,
                    "start_id '%.40s' is not a stream id (<ms>-<seq>) or 0", req->start_id);
     goto out;
   }
-  int rc = create_durable(hub, s, req, filter, ctx);
+  int rc = create_durable(hub, req, filter, ctx);
   if (rc == 0) {
     ctx = NULL;
   } else {
@@ -247,12 +266,23 @@ out:
   filter_free(filter);
 }
 
-static void on_removed(hub_t *hub, redisReply *reply, void *arg) {
+void subscription_on_removed(hub_t *hub, redisReply *reply, void *arg) {
   char *name = arg;
   dsub_t *sub = dict_gets(hub->dsubs, name);
   if (sub != NULL && reply != NULL && reply->type == REDIS_REPLY_INTEGER)
     routing_remove(hub, sub);
   free(name);
+}
+
+int subscription_delete(hub_t *hub, const char *name, store_reply_fn fn, void *arg) {
+  char key[KEY_MAX], queue[KEY_MAX], dlq[KEY_MAX], set[KEY_MAX], channel[KEY_MAX];
+  store_key(hub, key, sizeof key, KEY_SUB_FMT, name);
+  store_key(hub, queue, sizeof queue, KEY_QUEUE_FMT, name);
+  store_key(hub, dlq, sizeof dlq, KEY_DLQ_FMT, name);
+  snprintf(set, sizeof set, "%s%s", hub->cfg.prefix, KEY_SUBS);
+  snprintf(channel, sizeof channel, "%s%s", hub->cfg.prefix, CHANNEL_CHANGES);
+  const char *argv[] = {key, queue, dlq, set, name, channel};
+  return store_script(hub, SCRIPT_SUB_REMOVE, fn, arg, 4, 6, argv, NULL);
 }
 
 int durable_unsubscribe(hub_t *hub, session_t *s, const char *name, bool remove) {
@@ -271,16 +301,8 @@ int durable_unsubscribe(hub_t *hub, session_t *s, const char *name, bool remove)
     return found ? 0 : STAFET_ENOTFOUND;
   if (name_validate(name) != 0)
     return STAFET_ENOTFOUND;
-  char def[KEY_MAX], queue[KEY_MAX], dlq[KEY_MAX], set[KEY_MAX], channel[KEY_MAX];
-  store_key(hub, def, sizeof def, KEY_SUB_FMT, name);
-  store_key(hub, queue, sizeof queue, KEY_QUEUE_FMT, name);
-  store_key(hub, dlq, sizeof dlq, KEY_DLQ_FMT, name);
-  snprintf(set, sizeof set, "%s%s", hub->cfg.prefix, KEY_SUBS);
-  snprintf(channel, sizeof channel, "%s%s", hub->cfg.prefix, CHANNEL_CHANGES);
-  const char *argv[] = {def, queue, dlq, set, name, channel};
   char *copy = strdup(name);
-  if (copy == NULL ||
-      store_script(hub, SCRIPT_SUB_REMOVE, on_removed, copy, 4, 6, argv, NULL) != 0) {
+  if (copy == NULL || subscription_delete(hub, name, subscription_on_removed, copy) != 0) {
     free(copy);
     return STAFET_EUNAVAIL;
   }

@@ -177,8 +177,10 @@ int th_hub_start(th_hub_t *h, const char *dir, const th_redis_t *r) {
                     "--poll-interval-ms",
                     "100",
                     "--log-level",
-                    "info"};
-  int n = 17;
+                    "info",
+                    "--admin-bind", /* any free port: tests run side by side */
+                    "127.0.0.1:0"};
+  int n = 19;
   if (h->embedded) { /* drop "--redis <addr>": the hub starts its own */
     memmove(&argv[1], &argv[3], (size_t)(n - 3) * sizeof argv[0]);
     n -= 2;

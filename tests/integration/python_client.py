@@ -123,7 +123,7 @@ def main():
         endpoint = "ipc://%s/hub.sock" % tmp
         log = open(os.path.join(tmp, "hub.log"), "w")
         procs.append(subprocess.Popen([hub_bin, "--redis", "unix:" + sock, "--data-dir", tmp,
-                                       "--bind-tcp", "", "--bind-ipc", endpoint,
+                                       "--bind-tcp", "", "--bind-ipc", endpoint, "--admin-bind", "127.0.0.1:0",
                                        "--poll-interval-ms", "50"], stdout=log, stderr=log))
 
         checks = []
