@@ -40,6 +40,8 @@ static const option_def_t options[] = {
             "Redis address: unix:/path or host:port; empty = start an embedded redis-server"),
     STR_OPT(redis_server, "redis-server", "redis-server binary for the embedded Redis"),
     STR_OPT(redis_appendfsync, "always", "embedded Redis AOF fsync policy: always or everysec"),
+    STR_OPT(curve_secret_key_file, "",
+            "file with the hub's CURVE secret key (Z85): turns on authentication and ACLs"),
     STR_OPT(redis_user, "", "external Redis: ACL user to AUTH as (embedded: generated)"),
     STR_OPT(redis_password_file, "",
             "external Redis: file with the AUTH password (embedded: data_dir/redis.pass)"),

@@ -14,16 +14,17 @@
 #define CONFIG_STR_MAX 512
 
 typedef struct hub_config {
-  char bind_tcp[CONFIG_STR_MAX];            /* ZeroMQ TCP endpoint, "" = none */
-  char bind_ipc[CONFIG_STR_MAX];            /* ZeroMQ IPC endpoint, "" = <data_dir>/hub.sock */
-  char data_dir[CONFIG_STR_MAX];            /* embedded Redis data, sockets */
-  char redis[CONFIG_STR_MAX];               /* "" = embedded; "unix:/path" or "host:port" */
-  char redis_server[CONFIG_STR_MAX];        /* binary for the embedded Redis */
-  char redis_appendfsync[16];               /* embedded Redis AOF policy: always|everysec */
-  char redis_user[64];                      /* external Redis: ACL user for AUTH ("" = default) */
-  char redis_password_file[CONFIG_STR_MAX]; /* external Redis: file holding the password */
-  char prefix[64];                          /* Redis key prefix */
-  char hub_id[64];                          /* "" = hostname-pid */
+  char bind_tcp[CONFIG_STR_MAX];              /* ZeroMQ TCP endpoint, "" = none */
+  char bind_ipc[CONFIG_STR_MAX];              /* ZeroMQ IPC endpoint, "" = <data_dir>/hub.sock */
+  char data_dir[CONFIG_STR_MAX];              /* embedded Redis data, sockets */
+  char redis[CONFIG_STR_MAX];                 /* "" = embedded; "unix:/path" or "host:port" */
+  char redis_server[CONFIG_STR_MAX];          /* binary for the embedded Redis */
+  char redis_appendfsync[16];                 /* embedded Redis AOF policy: always|everysec */
+  char curve_secret_key_file[CONFIG_STR_MAX]; /* "" = CURVE off */
+  char redis_user[64];                        /* external Redis: ACL user for AUTH ("" = default) */
+  char redis_password_file[CONFIG_STR_MAX];   /* external Redis: file holding the password */
+  char prefix[64];                            /* Redis key prefix */
+  char hub_id[64];                            /* "" = hostname-pid */
   char log_level[16];
   uint64_t heartbeat_ms;
   uint64_t ack_timeout_ms; /* default for new durable subscriptions */

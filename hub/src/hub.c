@@ -11,6 +11,7 @@
 #include "hub.h"
 
 #include "admin_http.h"
+#include "auth.h"
 #include "metrics.h"
 #include "queue_redis.h"
 #include "request.h"
@@ -146,6 +147,21 @@ void hub_dispatch(hub_t *hub, const uint8_t *rid, size_t rid_len, zmq_msg_t *fra
                    "frame 0 (%zu bytes) is not a stafet.wire.v1.Frame", zmq_msg_size(frame0));
     return;
   }
+  const char *authenticated = auth_frame_adapter(hub, frame0);
+  if (authenticated == NULL) {
+    net_send_error(hub, rid, rid_len, f->seq, STAFET__WIRE__V1__ERROR_CODE__ERROR_NOT_AUTHORIZED,
+                   "this connection's key is no longer registered (revoked)");
+    stafet__wire__v1__frame__free_unpacked(f, NULL);
+    return;
+  }
+  if (f->body_case == STAFET__WIRE__V1__FRAME__BODY_HELLO && authenticated[0] &&
+      strcmp(authenticated, f->hello->adapter) != 0) {
+    net_send_error(hub, rid, rid_len, f->seq, STAFET__WIRE__V1__ERROR_CODE__ERROR_NOT_AUTHORIZED,
+                   "this key belongs to adapter '%s', not '%.64s'", authenticated,
+                   f->hello->adapter);
+    stafet__wire__v1__frame__free_unpacked(f, NULL);
+    return;
+  }
   if (f->body_case == STAFET__WIRE__V1__FRAME__BODY_HELLO) {
     if (hub->draining)
       net_send_error(hub, rid, rid_len, f->seq, STAFET__WIRE__V1__ERROR_CODE__ERROR_SHUTTING_DOWN,
@@ -231,6 +247,7 @@ void hub_dispose(hub_t *hub) {
   request_free_all(hub);
   dict_free(hub->services);
   dict_free(hub->pending_requests);
+  auth_free(hub);
   router_free(hub->durable_routes);
   router_free(hub->transient_routes);
   dict_free(hub->sessions);

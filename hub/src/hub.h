@@ -117,6 +117,7 @@ typedef struct hub_stats {
   uint64_t published, duplicates, delivered, redelivered, acked, nacked, dead_lettered;
   uint64_t transient_delivered, transient_dropped;
   uint64_t requests, late_replies, requests_by_result[2]; /* [0] answered, [1] failed */
+  uint64_t auth_refused;                                  /* connections the ZAP handler refused */
   uint64_t errors_by_code[32];
 } hub_stats_t;
 
@@ -188,6 +189,7 @@ struct hub {
   hub_stats_t stats;
   struct metrics *metrics; /* metrics.c: counters, histograms, cached queue figures */
   struct admin *admin;     /* admin_http.c: the admin HTTP server, NULL when off */
+  struct auth *auth;       /* auth.c: CURVE + ACLs, NULL when off */
 };
 
 uint64_t hub_now_ms(void);

@@ -32,6 +32,11 @@
 #define KEY_HUB_FMT     "%shub:%s"
 #define KEY_ADAPTER_FMT "%sadapter:%s"
 #define KEY_SERVICE_FMT "%ssvc:%s"
+#define KEY_KEYS        "keys"     /* SET of Z85 public keys (auth.h) */
+#define KEY_KEY_FMT     "%skey:%s" /* HASH adapter, status, created_at_ms */
+#define KEY_ACLS        "acls"     /* SET of adapter names with an ACL */
+#define KEY_ACL_FMT     "%sacl:%s" /* HASH publish, subscribe, call, provide, clearance */
+#define KEY_AUDIT       "audit"    /* STREAM: deliveries of personal data */
 #define CHANNEL_RPC_FMT "%srpc:%s"
 #define CHANNEL_CHANGES "changes"
 #define KEY_UNROUTABLE  "unroutable"

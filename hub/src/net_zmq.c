@@ -14,6 +14,7 @@
  */
 #include "hub.h"
 
+#include "auth.h"
 #include "stafet.h"
 
 #include <errno.h>
@@ -216,7 +217,12 @@ static void on_readable(uv_poll_t *poll, int status, int events) {
 
 int net_open(hub_t *hub) {
   hub->zctx = zmq_ctx_new();
+  int rc = auth_open(hub); /* the ZAP handler must exist before the ROUTER binds */
+  if (rc != 0)
+    return rc;
   hub->zsock = zmq_socket(hub->zctx, ZMQ_ROUTER);
+  if (auth_configure_router(hub, hub->zsock) != 0)
+    return STAFET_EIO;
   int one = 1, linger = 1000;
   int64_t hard_max = (int64_t)hub->cfg.max_frame_bytes * 4 + 4096;
   zmq_setsockopt(hub->zsock, ZMQ_ROUTER_MANDATORY, &one, sizeof one);
@@ -256,6 +262,7 @@ void net_close(hub_t *hub) {
   uv_close((uv_handle_t *)&hub->zidle, NULL);
   zmq_close(hub->zsock);
   hub->zsock = NULL;
+  auth_close(hub);
   zmq_ctx_term(hub->zctx);
   hub->zctx = NULL;
 }

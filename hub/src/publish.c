@@ -14,6 +14,7 @@
  */
 #include "hub.h"
 
+#include "auth.h"
 #include "keys.h"
 #include "metrics.h"
 #include "queue_redis.h"
@@ -129,8 +130,8 @@ static void publish_accepted(hub_t *hub, publish_ctx_t *ctx, uint32_t stored) {
   const Stafet__Wire__V1__Envelope *env = ctx->frame->publish->envelope;
   hub->stats.published++;
   metrics_on_publish(hub, env->topic);
-  log_debug(&hub->log, "publish accepted", "msg_id=%s topic=%s source=%s queues=%u", env->message_id,
-            env->topic, env->source, stored);
+  log_debug(&hub->log, "publish accepted", "msg_id=%s topic=%s source=%s queues=%u",
+            env->message_id, env->topic, env->source, stored);
   send_ack(hub, ctx, false, stored);
   transient_deliver(hub, ctx->frame->publish->envelope, &ctx->payload);
   for (size_t i = 0; i < ctx->n_subs; i++) {
@@ -260,6 +261,11 @@ static bool publish_check(hub_t *hub, session_t *s, uint64_t seq, Stafet__Wire__
                    "topic '%.255s' is not lower snake case segments joined by dots "
                    "(1..32 segments, no wildcards, <= 255 bytes)",
                    env->topic);
+    return false;
+  }
+  if (!auth_may_publish(hub, s, env->topic, why, sizeof why)) {
+    net_send_error(hub, s->rid, s->rid_len, seq, STAFET__WIRE__V1__ERROR_CODE__ERROR_NOT_AUTHORIZED,
+                   "%s", why);
     return false;
   }
   return true;

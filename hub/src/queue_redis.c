@@ -13,6 +13,7 @@
  */
 #include "queue_redis.h"
 
+#include "auth.h"
 #include "keys.h"
 #include "metrics.h"
 #include "request.h"
@@ -116,6 +117,7 @@ static void on_ready(hub_t *hub) {
   hub->store.ready = true;
   hub->store.reconnect_delay_ms = 0;
   log_info(&hub->log, "redis ready", "scripts=%d", SCRIPT_COUNT);
+  auth_reload(hub);
   routing_reload(hub);
 }
 
@@ -196,6 +198,8 @@ static void on_change_message(redisAsyncContext *ac, void *reply_ptr, void *priv
   snprintf(rpc, sizeof rpc, CHANNEL_RPC_FMT, hub->cfg.prefix, hub->cfg.hub_id);
   if (strcmp(r->element[1]->str, rpc) == 0)
     request_on_hub_message(hub, (const uint8_t *)r->element[2]->str, r->element[2]->len);
+  else if (strcmp(r->element[2]->str, "keys") == 0)
+    auth_reload(hub);
   else
     routing_on_change(hub, r->element[2]->str);
 }

@@ -12,6 +12,7 @@
  */
 #include "request.h"
 
+#include "auth.h"
 #include "keys.h"
 #include "queue_redis.h"
 #include "stafet.h"
@@ -264,6 +265,13 @@ void request_on_frame(hub_t *hub, session_t *s, Stafet__Wire__V1__Frame *frame,
     stafet__wire__v1__frame__free_unpacked(frame, NULL);
     return;
   }
+  char why[256];
+  if (!auth_may_call(hub, s, req->service, why, sizeof why)) {
+    net_send_error(hub, s->rid, s->rid_len, seq, STAFET__WIRE__V1__ERROR_CODE__ERROR_NOT_AUTHORIZED,
+                   "%s", why);
+    stafet__wire__v1__frame__free_unpacked(frame, NULL);
+    return;
+  }
   frame->request = NULL; /* the pending request owns it now */
   frame->body_case = STAFET__WIRE__V1__FRAME__BODY__NOT_SET;
   stafet__wire__v1__frame__free_unpacked(frame, NULL);
@@ -445,7 +453,13 @@ static void withdraw_one(hub_t *hub, session_t *s, const char *name) {
 
 void request_on_provide(hub_t *hub, session_t *s, uint64_t seq,
                         const Stafet__Wire__V1__Provide *pr) {
+  char why[256];
   for (size_t i = 0; i < pr->n_services; i++) {
+    if (!pr->withdraw && !auth_may_provide(hub, s, pr->services[i], why, sizeof why)) {
+      net_send_error(hub, s->rid, s->rid_len, seq,
+                     STAFET__WIRE__V1__ERROR_CODE__ERROR_NOT_AUTHORIZED, "%s", why);
+      return;
+    }
     if (topic_validate(pr->services[i]) != 0) {
       net_send_error(
           hub, s->rid, s->rid_len, seq, STAFET__WIRE__V1__ERROR_CODE__ERROR_INVALID_TOPIC,

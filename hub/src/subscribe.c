@@ -9,6 +9,7 @@
  */
 #include "hub.h"
 
+#include "auth.h"
 #include "keys.h"
 #include "queue_redis.h"
 #include "stafet.h"
@@ -110,6 +111,12 @@ static void on_sub_created(hub_t *hub, redisReply *reply, void *arg) {
                    "stored definition of '%s' is unreadable", ctx->name);
     goto out;
   }
+  char why[256];
+  if (!auth_may_subscribe(hub, s, sub->patterns, sub->n_patterns, why, sizeof why)) {
+    net_send_error(hub, s->rid, s->rid_len, ctx->seq,
+                   STAFET__WIRE__V1__ERROR_CODE__ERROR_NOT_AUTHORIZED, "%s", why);
+    goto out;
+  }
   if (status == 1)
     log_info(&hub->log, "subscription created", "sub=%s patterns=\"%s\" filters=\"%s\"", sub->name,
              sub->patterns_joined, sub->filters_joined);
@@ -178,12 +185,12 @@ int subscription_store(hub_t *hub, const subscription_def_t *def, store_reply_fn
     store_key(hub, queue, sizeof queue, KEY_QUEUE_FMT, def->name);
     snprintf(set, sizeof set, "%s%s", hub->cfg.prefix, KEY_SUBS);
     snprintf(channel, sizeof channel, "%s%s", hub->cfg.prefix, CHANNEL_CHANGES);
-    snprintf(ack, sizeof ack, "%llu",
-             (unsigned long long)(def->ack_timeout_ms ? def->ack_timeout_ms
-                                                      : hub->cfg.ack_timeout_ms));
-    snprintf(maxd, sizeof maxd, "%llu",
-             (unsigned long long)(def->max_deliveries ? def->max_deliveries
-                                                      : hub->cfg.max_deliveries));
+    snprintf(
+        ack, sizeof ack, "%llu",
+        (unsigned long long)(def->ack_timeout_ms ? def->ack_timeout_ms : hub->cfg.ack_timeout_ms));
+    snprintf(
+        maxd, sizeof maxd, "%llu",
+        (unsigned long long)(def->max_deliveries ? def->max_deliveries : hub->cfg.max_deliveries));
     snprintf(ret, sizeof ret, "%llu",
              (unsigned long long)(def->retention_ms ? def->retention_ms : hub->cfg.retention_ms));
     snprintf(maxlen, sizeof maxlen, "%llu", (unsigned long long)def->max_len);
@@ -226,10 +233,17 @@ void durable_on_subscribe(hub_t *hub, session_t *s, uint64_t seq,
                           const Stafet__Wire__V1__Subscribe *req) {
   filter_t *filter = NULL;
   sub_ctx_t *ctx = NULL;
+  char why[256];
   if (!subscribe_check(hub, s, seq, req, &filter))
     return;
+  /* Checked before anything is created; a join is checked against the
+   * subscription's own patterns when its definition comes back. */
+  if (!auth_may_subscribe(hub, s, req->patterns, req->n_patterns, why, sizeof why)) {
+    net_send_error(hub, s->rid, s->rid_len, seq, STAFET__WIRE__V1__ERROR_CODE__ERROR_NOT_AUTHORIZED,
+                   "%s", why);
+    goto out;
+  }
   if (req->mode == STAFET__WIRE__V1__SUBSCRIPTION_MODE__MODE_TRANSIENT) {
-    char why[256];
     Stafet__Wire__V1__ErrorCode code = STAFET__WIRE__V1__ERROR_CODE__ERROR_NONE;
     if (transient_subscribe(hub, s, req, why, sizeof why, &code) != 0)
       net_send_error(hub, s->rid, s->rid_len, seq, code, "%s", why);

@@ -79,6 +79,7 @@ enum {
   STAFET_ETOOBIG = -15,     /* message too large */
   STAFET_ENOPROVIDER = -16, /* request: no live provider for the service */
   STAFET_EPROVIDER = -17,   /* request: the provider answered with an error or vanished */
+  STAFET_EACCES = -18,      /* not allowed: revoked key or outside the adapter's ACL */
 };
 
 /* Returns a static, human-readable description of a STAFET_E* code. */
@@ -109,6 +110,12 @@ typedef struct stafet_client_options {
   unsigned reconnect_min_ms; /* 0: 100 (exponential back-off with jitter) */
   unsigned reconnect_max_ms; /* 0: 5000 */
   size_t outbox_max;         /* 0: 100000; publish returns STAFET_EFULL beyond this many unacked */
+  /* CURVE (all three or none), Z85 text of 40 characters: the hub's public
+   * key (stafet-hub logs it at start) and this adapter's key pair, whose
+   * public half is registered for the adapter in the hub's registry. */
+  const char *curve_server_key;
+  const char *curve_public_key;
+  const char *curve_secret_key;
 } stafet_client_options_t;
 
 typedef struct stafet_attribute {

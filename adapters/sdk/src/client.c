@@ -63,6 +63,16 @@ int stafet_client_new(stafet_client_t **out, const stafet_client_options_t *opts
   if (!c)
     return STAFET_ENOMEM;
   int rc = copy_options(c, opts);
+  if (rc == 0 && (opts->curve_server_key || opts->curve_public_key || opts->curve_secret_key)) {
+    const char *keys[] = {opts->curve_server_key, opts->curve_public_key, opts->curve_secret_key};
+    char *dst[] = {c->curve_server, c->curve_public, c->curve_secret};
+    for (int i = 0; i < 3 && rc == 0; i++) {
+      if (!keys[i] || strlen(keys[i]) != 40)
+        rc = STAFET_EINVAL; /* all three, 40 Z85 characters each */
+      else
+        memcpy(dst[i], keys[i], 41);
+    }
+  }
   if (rc == 0 && !(c->zctx = zmq_ctx_new()))
     rc = STAFET_EIO;
   if (rc == 0)

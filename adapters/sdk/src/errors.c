@@ -27,6 +27,7 @@ const char *stafet_strerror(int code) {
   case STAFET_ETOOBIG: return "message too large";
   case STAFET_ENOPROVIDER: return "no live provider for the service";
   case STAFET_EPROVIDER: return "the provider could not answer";
+  case STAFET_EACCES: return "not allowed (key or ACL)";
   default: return "unknown error";
   }
 }
@@ -50,6 +51,7 @@ int stafet_error_from_hub(int hub_code) {
   case STAFET__WIRE__V1__ERROR_CODE__ERROR_NO_PROVIDER: return STAFET_ENOPROVIDER;
   case STAFET__WIRE__V1__ERROR_CODE__ERROR_DEADLINE_EXCEEDED: return STAFET_ETIMEDOUT;
   case STAFET__WIRE__V1__ERROR_CODE__ERROR_PROVIDER_ERROR: return STAFET_EPROVIDER;
+  case STAFET__WIRE__V1__ERROR_CODE__ERROR_NOT_AUTHORIZED: return STAFET_EACCES;
   default: return STAFET_EHUB;
   }
 }

@@ -53,6 +53,7 @@ struct stafet_client {
   char *endpoint, *adapter, *instance; /* owned copies of the options */
   unsigned heartbeat_opt, reconnect_min_ms, reconnect_max_ms;
   size_t outbox_max;
+  char curve_server[41], curve_public[41], curve_secret[41]; /* "" = no CURVE */
 
   void *zctx, *sock;
   sdk_state_t state;

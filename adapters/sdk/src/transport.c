@@ -55,6 +55,12 @@ int sdk_socket_open(stafet_client_t *c) {
   void *s = zmq_socket(c->zctx, ZMQ_DEALER);
   if (!s)
     return STAFET_EIO;
+  if (c->curve_server[0] && (zmq_setsockopt(s, ZMQ_CURVE_SERVERKEY, c->curve_server, 40) < 0 ||
+                             zmq_setsockopt(s, ZMQ_CURVE_PUBLICKEY, c->curve_public, 40) < 0 ||
+                             zmq_setsockopt(s, ZMQ_CURVE_SECRETKEY, c->curve_secret, 40) < 0)) {
+    zmq_close(s);
+    return STAFET_EINVAL;
+  }
   if (zmq_setsockopt(s, ZMQ_LINGER, &zero, sizeof zero) < 0 ||
       zmq_setsockopt(s, ZMQ_IMMEDIATE, &one, sizeof one) < 0 ||
       zmq_setsockopt(s, ZMQ_SNDHWM, &zero, sizeof zero) < 0 || zmq_connect(s, c->endpoint) < 0) {

@@ -1,0 +1,231 @@
+/*
+ * test_security.c — CURVE authentication against the adapter registry, key
+ * revocation, and ACLs (publish, subscribe without leaks through wildcards,
+ * call, provide), with the registry managed by the real stafet-keys tool.
+ */
+#include "fixture.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <unistd.h>
+
+typedef struct keypair {
+  char public_key[41], secret_key[41];
+} keypair_t;
+
+static void read_key(const char *path, char out[41]) {
+  FILE *f = fopen(path, "r");
+  assert_non_null(f);
+  assert_non_null(fgets(out, 41, f));
+  fclose(f);
+}
+
+/* stafet-keys with the test's Redis; returns its exit status. */
+static int keys_tool(world_t *w, const char *args) {
+  char cmd[2048];
+  snprintf(cmd, sizeof cmd, "%s %s --redis unix:%s >/dev/null 2>&1", STAFET_KEYS_BIN, args,
+           w->redis.socket);
+  return system(cmd);
+}
+
+static void gen_keys(world_t *w, const char *name, keypair_t *k) {
+  char cmd[1024], path[400];
+  snprintf(cmd, sizeof cmd, "%s gen %s --dir %s >/dev/null", STAFET_KEYS_BIN, name, w->dir);
+  assert_int_equal(system(cmd), 0);
+  snprintf(path, sizeof path, "%s/%s.pub", w->dir, name);
+  read_key(path, k->public_key);
+  snprintf(path, sizeof path, "%s/%s.key", w->dir, name);
+  read_key(path, k->secret_key);
+}
+
+static keypair_t hub_keys;
+
+static int world_curve(void **state) {
+  static world_t w;
+  memset(&w, 0, sizeof w);
+  th_tempdir(w.dir);
+  if (th_redis_start(&w.redis, w.dir) != 0)
+    return -1;
+  gen_keys(&w, "hub", &hub_keys);
+  static char key_file[400];
+  snprintf(key_file, sizeof key_file, "%s/hub.key", w.dir);
+  w.hub.extra[0] = "--curve-secret-key-file";
+  w.hub.extra[1] = key_file;
+  *state = &w;
+  return th_hub_start(&w.hub, w.dir, &w.redis);
+}
+
+static stafet_client_t *curve_client(world_t *w, const char *adapter, const keypair_t *k,
+                                     int timeout_ms, int *rc_out) {
+  stafet_client_options_t o = {.endpoint = w->hub.endpoint,
+                               .adapter = adapter,
+                               .heartbeat_ms = 200,
+                               .reconnect_min_ms = 20,
+                               .reconnect_max_ms = 200,
+                               .curve_server_key = hub_keys.public_key,
+                               .curve_public_key = k->public_key,
+                               .curve_secret_key = k->secret_key};
+  stafet_client_t *c = NULL;
+  assert_int_equal(stafet_client_new(&c, &o), 0);
+  *rc_out = stafet_client_connect(c, timeout_ms);
+  return c;
+}
+
+typedef struct acked {
+  int n, status;
+} acked_t;
+
+static void on_ack(stafet_client_t *c, const char *id, int status, int dup, void *arg) {
+  acked_t *a = arg;
+  a->n++;
+  a->status = status;
+}
+
+static int publish_status(stafet_client_t *c, const char *topic) {
+  acked_t a = {0};
+  stafet_envelope_t env = {.topic = topic, .tenant = "0751"};
+  assert_int_equal(stafet_client_publish(c, &env, "x", 1, on_ack, &a, NULL), 0);
+  for (long long end = th_now_ms() + 5000; a.n == 0 && th_now_ms() < end;)
+    stafet_client_poll(c, 10);
+  assert_int_equal(a.n, 1);
+  return a.status;
+}
+
+static void test_unknown_key_is_refused_until_registered(void **state) {
+  world_t *w = *state;
+  keypair_t k;
+  gen_keys(w, "cpr", &k);
+  int rc;
+  stafet_client_t *c = curve_client(w, "cpr", &k, 1500, &rc);
+  assert_int_equal(rc, STAFET_ETIMEDOUT); /* the handshake never completes */
+  assert_true(th_hub_log_count(&w->hub, "connection refused") >= 1);
+  char args[200];
+  snprintf(args, sizeof args, "add cpr '%s'", k.public_key);
+  assert_int_equal(keys_tool(w, args), 0);
+  assert_int_equal(stafet_client_connect(c, 10000), 0); /* ZeroMQ retried; now admitted */
+  stafet_client_destroy(c);
+
+  /* Someone else's name with this key is refused. */
+  stafet_client_t *liar = curve_client(w, "debtor", &k, 3000, &rc);
+  assert_int_not_equal(rc, 0);
+  stafet_client_destroy(liar);
+}
+
+static void test_acl_publish_and_revocation(void **state) {
+  world_t *w = *state;
+  keypair_t k;
+  gen_keys(w, "cpr", &k);
+  char args[300];
+  snprintf(args, sizeof args, "add cpr '%s'", k.public_key);
+  assert_int_equal(keys_tool(w, args), 0);
+  assert_int_equal(keys_tool(w, "acl cpr --publish 'cpr.#'"), 0);
+  int rc;
+  stafet_client_t *c = curve_client(w, "cpr", &k, 10000, &rc);
+  assert_int_equal(rc, 0);
+  assert_int_equal(publish_status(c, "cpr.person.relocated"), 0);
+  assert_int_equal(publish_status(c, "debt.claim.created"), STAFET_EACCES);
+  snprintf(args, sizeof args, "revoke '%s'", k.public_key);
+  assert_int_equal(keys_tool(w, args), 0);
+  int status = 0;
+  for (long long end = th_now_ms() + 5000; status != STAFET_EACCES && th_now_ms() < end;)
+    status = publish_status(c, "cpr.person.relocated"); /* the notice takes a moment */
+  assert_int_equal(status, STAFET_EACCES);
+  stafet_client_destroy(c);
+}
+
+static void test_acl_subscribe_has_no_wildcard_leaks(void **state) {
+  world_t *w = *state;
+  keypair_t pub_k, sub_k;
+  gen_keys(w, "cpr", &pub_k);
+  gen_keys(w, "valg", &sub_k);
+  char args[300];
+  snprintf(args, sizeof args, "add cpr '%s'", pub_k.public_key);
+  assert_int_equal(keys_tool(w, args), 0);
+  snprintf(args, sizeof args, "add valg '%s'", sub_k.public_key);
+  assert_int_equal(keys_tool(w, args), 0);
+  assert_int_equal(keys_tool(w, "acl cpr --publish '#'"), 0);
+  assert_int_equal(keys_tool(w, "acl valg --subscribe 'cpr.person.*'"), 0);
+  int rc;
+  stafet_client_t *p = curve_client(w, "cpr", &pub_k, 10000, &rc);
+  stafet_client_t *s = curve_client(w, "valg", &sub_k, 10000, &rc);
+  th_collector_t col;
+  th_collector_init(&col, true);
+  stafet_subscription_t all = {.name = "valg_all", .patterns = PATTERNS("#"), .n_patterns = 1};
+  assert_int_equal(th_subscribe(s, &all, &col), STAFET_EACCES);
+  stafet_subscription_t wider = {
+      .name = "valg_cpr", .patterns = PATTERNS("cpr.#"), .n_patterns = 1};
+  assert_int_equal(th_subscribe(s, &wider, &col), STAFET_EACCES);
+  stafet_subscription_t live = {
+      .name = "valg_live", .patterns = PATTERNS("#"), .n_patterns = 1, .transient = 1};
+  assert_int_equal(th_subscribe(s, &live, &col), STAFET_EACCES);
+  stafet_subscription_t ok = {
+      .name = "valg", .patterns = PATTERNS("cpr.person.*"), .n_patterns = 1};
+  assert_int_equal(th_subscribe(s, &ok, &col), 0);
+  assert_int_equal(publish_status(p, "cpr.person.relocated"), 0);
+  assert_int_equal(publish_status(p, "debt.claim.created"), 0);
+  stafet_client_t *cs[] = {s, NULL};
+  assert_true(th_poll_until(cs, &col.n, 1, 5000));
+  th_poll_for(cs, 300);
+  assert_int_equal(col.n, 1);
+  assert_string_equal(col.topics[0], "cpr.person.relocated");
+  /* No queue was created for the refused subscriptions. */
+  assert_int_equal(th_redis_int(&w->redis, "EXISTS stafet:q:{valg_all}"), 0);
+  assert_int_equal(th_redis_int(&w->redis, "EXISTS stafet:q:{valg_cpr}"), 0);
+  th_collector_free(&col);
+  stafet_client_destroy(p);
+  stafet_client_destroy(s);
+}
+
+static void on_request(stafet_client_t *c, const stafet_request_t *r, void *arg) {
+  stafet_client_reply(c, r->request_id, "ok", 2);
+}
+
+static void on_reply(stafet_client_t *c, int status, const char *text, const void *payload,
+                     size_t len, void *arg) {
+  acked_t *a = arg;
+  a->n++;
+  a->status = status;
+}
+
+static void test_acl_call_and_provide(void **state) {
+  world_t *w = *state;
+  keypair_t prov_k, call_k;
+  gen_keys(w, "cprp", &prov_k);
+  gen_keys(w, "contact", &call_k);
+  char args[300];
+  snprintf(args, sizeof args, "add cprp '%s'", prov_k.public_key);
+  assert_int_equal(keys_tool(w, args), 0);
+  snprintf(args, sizeof args, "add contact '%s'", call_k.public_key);
+  assert_int_equal(keys_tool(w, args), 0);
+  assert_int_equal(keys_tool(w, "acl cprp --provide cpr.person.get"), 0);
+  assert_int_equal(keys_tool(w, "acl contact --call cpr.person.get"), 0);
+  int rc;
+  stafet_client_t *prov = curve_client(w, "cprp", &prov_k, 10000, &rc);
+  stafet_client_t *caller = curve_client(w, "contact", &call_k, 10000, &rc);
+  assert_int_equal(stafet_client_provide(prov, "cpr.person.get", on_request, NULL, 5000), 0);
+  assert_int_equal(stafet_client_provide(prov, "debt.summary.get", on_request, NULL, 5000),
+                   STAFET_EACCES);
+  stafet_client_t *cs[] = {prov, caller, NULL};
+  acked_t ok = {0}, refused = {0};
+  assert_int_equal(stafet_client_request(caller, "cpr.person.get", "x", 1, 3000, on_reply, &ok), 0);
+  assert_int_equal(stafet_client_request(caller, "case.list.get", "x", 1, 3000, on_reply, &refused),
+                   0);
+  for (long long end = th_now_ms() + 5000; (ok.n == 0 || refused.n == 0) && th_now_ms() < end;)
+    th_poll_for(cs, 10);
+  assert_int_equal(ok.status, 0);
+  assert_int_equal(refused.status, STAFET_EACCES);
+  stafet_client_destroy(prov);
+  stafet_client_destroy(caller);
+}
+
+int main(void) {
+  const struct CMUnitTest tests[] = {
+      cmocka_unit_test_setup_teardown(test_unknown_key_is_refused_until_registered, world_curve,
+                                      world_down),
+      cmocka_unit_test_setup_teardown(test_acl_publish_and_revocation, world_curve, world_down),
+      cmocka_unit_test_setup_teardown(test_acl_subscribe_has_no_wildcard_leaks, world_curve,
+                                      world_down),
+      cmocka_unit_test_setup_teardown(test_acl_call_and_provide, world_curve, world_down),
+  };
+  return cmocka_run_group_tests(tests, NULL, NULL);
+}
