@@ -1,0 +1,111 @@
+/*
+ * main.c — stafetctl: the operator's view of a Stafet hub from a terminal.
+ * Takes the global options out of argv (wherever they stand), then hands the
+ * rest to the command. The only process-wide state, the stop flag set by
+ * SIGINT/SIGTERM (for `tail`), lives here.
+ */
+#include "ctl.h"
+
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+
+static volatile int stop_requested;
+
+static void on_signal(int sig) {
+  (void)sig;
+  stop_requested = 1;
+}
+
+static const char usage[] =
+    "usage: stafetctl [--admin HOST:PORT] [--json] COMMAND ...\n"
+    "\n"
+    "Looks at and steers a Stafet hub through its admin HTTP API.\n"
+    "\n"
+    "commands:\n"
+    "  status                         the hub, Redis, totals and every subscription\n"
+    "  adapters                       adapters connected to the hub, with their sessions\n"
+    "  subs ls                        subscriptions with queue depth and dead letters\n"
+    "  subs show NAME                 one subscription: definition, depth, consumers\n"
+    "  subs add NAME --pattern P ...  create a durable subscription\n"
+    "  subs rm NAME --yes             remove one, with its queue and dead letters\n"
+    "  tail PATTERN [--filter F]      live wire tap (transient; CPR numbers masked)\n"
+    "  trace MSGID                    where a message went\n"
+    "  dlq ls SUB                     dead letters with their reasons\n"
+    "  dlq show SUB ID                one dead letter\n"
+    "  dlq replay SUB (ID | --all)    put dead letters back into the queue\n"
+    "  dlq purge SUB (ID | --all) --yes   delete dead letters\n"
+    "\n"
+    "global options:\n"
+    "  --admin HOST:PORT   the hub's admin API [$STAFET_ADMIN or 127.0.0.1:7480]\n"
+    "  --endpoint E        the hub's ZeroMQ endpoint, for tail [$STAFET_ENDPOINT or\n"
+    "                      tcp://127.0.0.1:7400]\n"
+    "  --json              JSON output (every read command)\n"
+    "  --timeout-ms N      give up on the API after N ms [5000]\n"
+    "  --help              this text, or a command's (stafetctl subs --help)\n"
+    "\n"
+    "exit status: 0 done, 1 the hub refused or the thing does not exist,\n"
+    "             2 bad command line, 3 the hub's admin API did not answer.\n"
+    "Runbook: docs/operations.md\n";
+
+/* Removes global options from argv; returns the new argc or -1 on error. */
+static int take_globals(ctl_t *ctl, int argc, char **argv) {
+  int out = 0;
+  for (int i = 0; i < argc; i++) {
+    const char *a = argv[i];
+    const char **target = strcmp(a, "--admin") == 0      ? &ctl->admin
+                          : strcmp(a, "--endpoint") == 0 ? &ctl->endpoint
+                                                         : NULL;
+    if (target != NULL || strcmp(a, "--timeout-ms") == 0) {
+      if (i + 1 >= argc) {
+        fprintf(ctl->err, "stafetctl: %s needs a value\n", a);
+        return -1;
+      }
+      if (target != NULL)
+        *target = argv[++i];
+      else
+        ctl->timeout_ms = strtol(argv[++i], NULL, 10);
+    } else if (strcmp(a, "--json") == 0) {
+      ctl->json = true;
+    } else if (strcmp(a, "--help") == 0 || strcmp(a, "-h") == 0) {
+      ctl->help = true;
+    } else {
+      argv[out++] = argv[i];
+    }
+  }
+  return out;
+}
+
+typedef struct command {
+  const char *name;
+  int (*fn)(ctl_t *ctl, int argc, char **argv);
+} command_t;
+
+static const command_t commands[] = {
+    {"status", cmd_status}, {"adapters", cmd_adapters}, {"subs", cmd_subs},
+    {"dlq", cmd_dlq},       {"trace", cmd_trace},       {"tail", cmd_tail},
+};
+
+int main(int argc, char **argv) {
+  ctl_t ctl = {.admin = getenv("STAFET_ADMIN") ? getenv("STAFET_ADMIN") : "127.0.0.1:7480",
+               .endpoint =
+                   getenv("STAFET_ENDPOINT") ? getenv("STAFET_ENDPOINT") : "tcp://127.0.0.1:7400",
+               .timeout_ms = 5000,
+               .out = stdout,
+               .err = stderr,
+               .stop = &stop_requested};
+  signal(SIGINT, on_signal);
+  signal(SIGTERM, on_signal);
+  int n = take_globals(&ctl, argc - 1, argv + 1);
+  if (n < 0)
+    return CTL_USAGE;
+  if (n == 0) {
+    fputs(usage, ctl.help ? stdout : stderr);
+    return ctl.help ? CTL_OK : CTL_USAGE;
+  }
+  for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
+    if (strcmp(argv[1], commands[i].name) == 0)
+      return commands[i].fn(&ctl, n - 1, argv + 2);
+  fprintf(stderr, "stafetctl: unknown command '%s' (stafetctl --help lists them)\n", argv[1]);
+  return CTL_USAGE;
+}
