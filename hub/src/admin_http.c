@@ -242,9 +242,24 @@ static void serve_file(hub_t *hub, admin_req_t *req, const char *name) {
   admin_respond(req, 200, content_type_of(name), data, len);
 }
 
+/* A change (POST, DELETE, ...) must say Content-Type: application/json. A web
+ * page elsewhere cannot send that to us without a CORS preflight, which this
+ * server never grants: so no other site can replay or purge through a browser. */
+static bool cross_site_safe(const admin_req_t *req) {
+  if (strcmp(req->method, "GET") == 0 || strcmp(req->method, "HEAD") == 0)
+    return true;
+  const char *type =
+      MHD_lookup_connection_value(req->conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_TYPE);
+  return type != NULL && strncmp(type, "application/json", 16) == 0;
+}
+
 static void route(hub_t *hub, admin_req_t *req) {
   if (req->body_too_big) {
     admin_respond_error(req, 413, "request body larger than %d bytes", BODY_MAX);
+    return;
+  }
+  if (!cross_site_safe(req)) {
+    admin_respond_error(req, 415, "%s needs Content-Type: application/json", req->method);
     return;
   }
   const char *p = req->path;
