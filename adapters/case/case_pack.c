@@ -7,18 +7,11 @@
 
 #include "stafet/events/v1/case.pb-c.h"
 
+#include "sh_pb.h"
+
 #include <stdlib.h>
 
 #define STR(s) ((char *)((s) != NULL ? (s) : ""))
-
-static int pack_message(const ProtobufCMessage *m, uint8_t **buf, size_t *len) {
-  size_t n = protobuf_c_message_get_packed_size(m);
-  *buf = malloc(n ? n : 1);
-  if (*buf == NULL)
-    return STAFET_ENOMEM;
-  *len = protobuf_c_message_pack(m, *buf);
-  return 0;
-}
 
 typedef struct case_ref_storage {
   Stafet__Events__V1__Casemgmt__CaseRef ref;
@@ -58,7 +51,7 @@ static int pack_document(const case_event_t *ev, uint8_t **buf, size_t *len) {
   m.title = STR(ev->document_title);
   m.direction = (Stafet__Events__V1__Casemgmt__DocumentJournalised__Direction)ev->direction;
   m.journalised_at_ms = ev->occurred_at_ms;
-  return pack_message(&m.base, buf, len);
+  return sh_pb_pack(&m.base, buf, len);
 }
 
 int case_event_pack(const case_event_t *ev, uint8_t **buf, size_t *len) {
@@ -72,7 +65,7 @@ int case_event_pack(const case_event_t *ev, uint8_t **buf, size_t *len) {
     m.case_ref = &s->ref;
     m.status = (Stafet__Events__V1__Casemgmt__CaseStatus)ev->status;
     m.opened_at_ms = ev->occurred_at_ms;
-    rc = pack_message(&m.base, buf, len);
+    rc = sh_pb_pack(&m.base, buf, len);
   } else if (ev->kind == CASE_EV_STATUS_CHANGED) {
     Stafet__Events__V1__Casemgmt__CaseStatusChanged m =
         STAFET__EVENTS__V1__CASEMGMT__CASE_STATUS_CHANGED__INIT;
@@ -80,13 +73,13 @@ int case_event_pack(const case_event_t *ev, uint8_t **buf, size_t *len) {
     m.old_status = (Stafet__Events__V1__Casemgmt__CaseStatus)ev->old_status;
     m.new_status = (Stafet__Events__V1__Casemgmt__CaseStatus)ev->new_status;
     m.changed_at_ms = ev->occurred_at_ms;
-    rc = pack_message(&m.base, buf, len);
+    rc = sh_pb_pack(&m.base, buf, len);
   } else if (ev->kind == CASE_EV_CLOSED) {
     Stafet__Events__V1__Casemgmt__CaseClosed m = STAFET__EVENTS__V1__CASEMGMT__CASE_CLOSED__INIT;
     m.case_ref = &s->ref;
     m.closed_at_ms = ev->occurred_at_ms;
     m.outcome = STR(ev->outcome);
-    rc = pack_message(&m.base, buf, len);
+    rc = sh_pb_pack(&m.base, buf, len);
   } else {
     rc = pack_document(ev, buf, len);
   }

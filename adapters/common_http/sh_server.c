@@ -268,6 +268,10 @@ const char *sh_request_header(const sh_request_t *r, const char *name) {
   return MHD_lookup_connection_value(r->conn, MHD_HEADER_KIND, name);
 }
 
+const char *sh_request_query(const sh_request_t *r, const char *key) {
+  return MHD_lookup_connection_value(r->conn, MHD_GET_ARGUMENT_KIND, key);
+}
+
 int sh_request_reply(sh_request_t *r, unsigned status, const char *content_type, const char *body,
                      size_t len) {
   if (r->answered)

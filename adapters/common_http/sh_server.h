@@ -58,6 +58,9 @@ int sh_request_too_large(const sh_request_t *r);
 /* A request header (case-insensitive name) or NULL. */
 const char *sh_request_header(const sh_request_t *r, const char *name);
 
+/* A query-string argument (?key=value) or NULL. */
+const char *sh_request_query(const sh_request_t *r, const char *key);
+
 /* Answers the request (body copied). After this the request is gone. Returns
  * 0, STAFET_EEXIST (answered already) or STAFET_ENOMEM. */
 int sh_request_reply(sh_request_t *r, unsigned status, const char *content_type, const char *body,
