@@ -18,6 +18,7 @@
 
 #include "keys.h"
 #include "metrics.h"
+#include "privacy.h"
 #include "queue_redis.h"
 #include "stafet.h"
 
@@ -106,11 +107,10 @@ static int deliver_entry(hub_t *hub, consumer_t *c, const char *id, const redisR
   frame.deliver = &d;
   zmq_msg_t payload;
   size_t len = p ? p->len : 0;
-  zmq_msg_init_size(&payload, len);
-  if (len)
-    memcpy(zmq_msg_data(&payload), p->str, len);
+  bool stripped = privacy_payload_for(hub, c->session, env, p ? p->str : "", len, &payload);
   int rc = net_send(hub, c->session, &frame, &payload);
   if (rc == 0) {
+    privacy_audit(hub, c->session, c->sub->name, env, p ? p->str : "", len, stripped);
     inflight_add(&c->inflight, sid);
     hub->stats.delivered++;
     if (count > 1)

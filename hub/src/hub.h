@@ -118,6 +118,7 @@ typedef struct hub_stats {
   uint64_t transient_delivered, transient_dropped;
   uint64_t requests, late_replies, requests_by_result[2]; /* [0] answered, [1] failed */
   uint64_t auth_refused;                                  /* connections the ZAP handler refused */
+  uint64_t audited; /* deliveries of personal data written to the audit stream */
   uint64_t errors_by_code[32];
 } hub_stats_t;
 

@@ -9,6 +9,7 @@
  */
 #include "hub.h"
 
+#include "privacy.h"
 #include "stafet.h"
 
 #include <stdlib.h>
@@ -104,10 +105,18 @@ static void deliver_one(void *target, void *arg) {
   frame.body_case = STAFET__WIRE__V1__FRAME__BODY_DELIVER;
   frame.deliver = &d;
   zmq_msg_t copy;
-  zmq_msg_init(&copy);
-  zmq_msg_copy(&copy, f->payload);
+  bool stripped = false;
+  if (f->env->sensitivity & STAFET__WIRE__V1__SENSITIVITY__SENSITIVITY_PROTECTED) {
+    stripped = privacy_payload_for(f->hub, t->session, f->env, zmq_msg_data(f->payload),
+                                   zmq_msg_size(f->payload), &copy);
+  } else { /* shared, not copied */
+    zmq_msg_init(&copy);
+    zmq_msg_copy(&copy, f->payload);
+  }
   if (net_send(f->hub, t->session, &frame, &copy) == 0) {
     f->hub->stats.transient_delivered++;
+    privacy_audit(f->hub, t->session, t->name, f->env, zmq_msg_data(f->payload),
+                  zmq_msg_size(f->payload), stripped);
   } else {
     t->dropped++;
     f->hub->stats.transient_dropped++;

@@ -111,7 +111,7 @@ static int parse(int argc, char **argv, opts_t *o) {
   if (o->redis[0] == '\0') { /* the embedded Redis of a local hub */
     snprintf(o->redis, sizeof o->redis, "unix:%s/redis.sock", data_dir);
     if (password_file[0] == '\0')
-      snprintf(password_file, sizeof o->password_file, "%s/redis.pass", data_dir);
+      snprintf(password_file, sizeof o->password_file, "%.490s/redis.pass", data_dir);
     if (o->user[0] == '\0')
       snprintf(o->user, sizeof o->user, "stafet");
   }
