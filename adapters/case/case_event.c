@@ -4,7 +4,6 @@
  */
 #include "case_event.h"
 
-#include "sh_hmac.h"
 #include "stafet/events/v1/case.pb-c.h"
 
 #include <ctype.h>
@@ -40,53 +39,13 @@ int case_kle_valid(const char *kle) {
 }
 
 static int parse_kind(const json_t *doc, case_event_t *ev, sh_verr_t *e) {
-  const char *name;
-  int rc = sh_json_string(doc, "event", "event", 1, 64, &name, e);
+  int i;
+  int rc = sh_json_event_kind(doc, EVENT_NAMES, &i, e);
   if (rc != 0)
     return rc;
-  for (int i = 0; EVENT_NAMES[i] != NULL; i++)
-    if (strcmp(name, EVENT_NAMES[i]) == 0) {
-      ev->kind = (case_event_kind_t)i;
-      ev->topic = TOPICS[i];
-      ev->type_name = TYPE_NAMES[i];
-      return 0;
-    }
-  return sh_verr_set(e, "UNKNOWN_EVENT",
-                     "event must be case.opened, case.status_changed, case.closed or "
-                     "document.journalised");
-}
-
-static int parse_tenant(const json_t *doc, case_event_t *ev, sh_verr_t *e) {
-  const char *t;
-  int rc = sh_json_string(doc, "tenant", "tenant", 1, 8, &t, e);
-  if (rc != 0)
-    return rc;
-  if (strlen(t) != 4 || !all_digits(t, 4))
-    return sh_verr_set(e, "INVALID_TENANT", "tenant must be a four-digit kommunekode, e.g. 0751");
-  memcpy(ev->tenant, t, 5);
-  return 0;
-}
-
-static int printable(const char *s) {
-  for (; *s != '\0'; s++)
-    if (*s <= 0x20 || *s >= 0x7f)
-      return 0;
-  return 1;
-}
-
-/* message id = "esdh-" + 32 hex of sha256(system "\n" event_id): the same
- * webhook posted again is the same message, which the hub stores once. */
-static int parse_event_id(const json_t *doc, case_event_t *ev, sh_verr_t *e) {
-  const char *id;
-  int rc = sh_json_string(doc, "event_id", "event_id", 0, 128, &id, e);
-  if (rc != 0 || id == NULL)
-    return rc;
-  if (id[0] == '\0' || !printable(id))
-    return sh_verr_set(e, "INVALID_FIELD", "event_id must be 1-128 printable ASCII characters");
-  char key[256], hex[SH_HMAC_HEX_LEN + 1];
-  int n = snprintf(key, sizeof key, "%s\n%s", ev->system, id);
-  sh_sha256_hex(key, (size_t)n, hex);
-  snprintf(ev->message_id, sizeof ev->message_id, "esdh-%.32s", hex);
+  ev->kind = (case_event_kind_t)i;
+  ev->topic = TOPICS[i];
+  ev->type_name = TYPE_NAMES[i];
   return 0;
 }
 
@@ -205,11 +164,12 @@ int case_event_parse(const char *body, size_t len, case_event_t *ev, sh_verr_t *
   ev->doc = doc;
   rc = parse_kind(doc, ev, e);
   if (rc == 0)
-    rc = parse_tenant(doc, ev, e);
+    rc = sh_json_tenant(doc, ev->tenant, e);
   if (rc == 0)
     rc = parse_case(doc, ev, e);
+  /* The same webhook posted again is the same message (stored once). */
   if (rc == 0)
-    rc = parse_event_id(doc, ev, e);
+    rc = sh_json_event_id(doc, "esdh", ev->system, ev->message_id, e);
   if (rc == 0)
     rc = sh_json_time_ms(doc, "occurred_at", "occurred_at", 0, &ev->occurred_at_ms, e);
   if (rc == 0)

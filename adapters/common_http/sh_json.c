@@ -3,8 +3,10 @@
  */
 #include "sh_json.h"
 
+#include "sh_hmac.h"
 #include "stafet.h"
 
+#include <ctype.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
@@ -179,4 +181,44 @@ int sh_json_enum(const json_t *obj, const char *key, const char *path, int requi
     snprintf(choices + used, sizeof choices - used, "%s%s", i ? ", " : "", names[i]);
   }
   return sh_verr_set(e, "INVALID_FIELD", "%s must be one of: %s", path, choices);
+}
+
+int sh_json_event_kind(const json_t *doc, const char *const *names, int *index, sh_verr_t *e) {
+  int rc = sh_json_enum(doc, "event", "event", 1, names, 0, index, e);
+  if (rc != 0 && strcmp(e->code, "INVALID_FIELD") == 0)
+    e->code = "UNKNOWN_EVENT";
+  return rc;
+}
+
+int sh_json_tenant(const json_t *doc, char out[5], sh_verr_t *e) {
+  const char *t;
+  int rc = sh_json_string(doc, "tenant", "tenant", 1, 8, &t, e);
+  if (rc != 0)
+    return rc;
+  for (int i = 0; i < 4; i++)
+    if (!isdigit((unsigned char)t[i]))
+      rc = STAFET_EINVAL;
+  if (rc != 0 || t[4] != '\0')
+    return sh_verr_set(e, "INVALID_TENANT", "tenant must be a four-digit kommunekode, e.g. 0751");
+  memcpy(out, t, 5);
+  return 0;
+}
+
+int sh_json_event_id(const json_t *doc, const char *prefix, const char *scope, char out[65],
+                     sh_verr_t *e) {
+  const char *id;
+  out[0] = '\0';
+  int rc = sh_json_string(doc, "event_id", "event_id", 0, 128, &id, e);
+  if (rc != 0 || id == NULL)
+    return rc;
+  for (const char *c = id; *c != '\0'; c++)
+    if (*c <= 0x20 || *c >= 0x7f)
+      rc = STAFET_EINVAL;
+  if (rc != 0 || id[0] == '\0')
+    return sh_verr_set(e, "INVALID_FIELD", "event_id must be 1-128 printable ASCII characters");
+  char key[300], hex[SH_HMAC_HEX_LEN + 1];
+  int n = snprintf(key, sizeof key, "%s\n%s", scope ? scope : "", id);
+  sh_sha256_hex(key, n < (int)sizeof key ? (size_t)n : sizeof key - 1, hex);
+  snprintf(out, 65, "%.16s-%.32s", prefix, hex);
+  return 0;
 }

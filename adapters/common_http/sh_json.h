@@ -56,6 +56,17 @@ int sh_json_cpr(const json_t *obj, const char *key, const char *path, int requir
  * index + first_value; unknown names are INVALID_FIELD listing the choices. */
 int sh_json_enum(const json_t *obj, const char *key, const char *path, int required,
                  const char *const *names, int first_value, int *out, sh_verr_t *e);
+/* doc["event"] must be one of names (NULL-terminated); *index gets its
+ * position. Anything else is UNKNOWN_EVENT naming the choices. */
+int sh_json_event_kind(const json_t *doc, const char *const *names, int *index, sh_verr_t *e);
+/* doc["tenant"] must be a four-digit kommunekode (INVALID_TENANT). */
+int sh_json_tenant(const json_t *doc, char out[5], sh_verr_t *e);
+/* Optional doc["event_id"] (1-128 printable ASCII): the sender's own id of
+ * the event, turned into a stable message id "<prefix>-<32 hex of
+ * sha256(scope "\n" event_id)>" so that a re-post is stored once by the
+ * hub's dedupe. out is "" when there is no event_id. */
+int sh_json_event_id(const json_t *doc, const char *prefix, const char *scope, char out[65],
+                     sh_verr_t *e);
 /* Parses "YYYY-MM-DDTHH:MM:SS[.fff]Z" to Unix ms. Returns 0 or STAFET_EINVAL. */
 int sh_parse_iso_ms(const char *s, int64_t *out);
 

@@ -4,6 +4,8 @@
  */
 #include "sh_rejected.h"
 
+#include "sh_host.h"
+#include "sh_server.h"
 #include "stafet.h"
 
 #include <errno.h>
@@ -95,4 +97,22 @@ int sh_rejected_keep(sh_rejected_t *r, const char *body, size_t len, const sh_re
   if (rc == 0 && name_out != NULL)
     snprintf(name_out, name_size, "%s", base);
   return rc;
+}
+
+void sh_reject(const sh_hostref_t *ref, sh_rejected_t *kept, sh_request_t *req,
+               const sh_rejection_t *why, const char *counter) {
+  size_t len;
+  const char *body = sh_request_body(req, &len);
+  sh_rejection_t full = *why;
+  full.method = sh_request_method(req);
+  full.path = sh_request_path(req);
+  char name[96] = "";
+  if (sh_rejected_keep(kept, body, len, &full, name, sizeof name) != 0)
+    ref->api->log(ref->host, STAFET_LOG_ERROR, "cannot keep rejected request", "dir=%s code=%s",
+                  kept->dir, why->code);
+  ref->api->log(ref->host, STAFET_LOG_WARN, "request rejected",
+                "status=%u code=%s kept=%s message=\"%s\"", why->status, why->code, name,
+                why->message);
+  ref->api->counter_add(ref->host, counter, 1);
+  sh_request_reply_error(req, why->status, why->code, why->message);
 }

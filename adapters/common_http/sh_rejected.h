@@ -32,6 +32,14 @@ typedef struct sh_rejection {
 int sh_rejected_keep(sh_rejected_t *r, const char *body, size_t len, const sh_rejection_t *why,
                      char *name_out, size_t name_size);
 
+struct sh_hostref;
+struct sh_request;
+/* The one way the HTTP adapters refuse a request: keeps it (above), logs
+ * (without the body), counts it in the counter metric and answers
+ * {"code", "message"} with status. */
+void sh_reject(const struct sh_hostref *ref, sh_rejected_t *kept, struct sh_request *req,
+               const sh_rejection_t *why, const char *counter);
+
 /* mkdir -p with the given mode. Returns 0 or STAFET_EIO. */
 int sh_mkdirs(const char *path, unsigned mode);
 

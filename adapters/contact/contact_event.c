@@ -4,9 +4,6 @@
  */
 #include "contact_event.h"
 
-#include "sh_hmac.h"
-
-#include <ctype.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -22,40 +19,20 @@ static const char *const SERVICES[] = {"pas", "koerkort", "mitid", "vielse", "ot
 #define SERVICE_OTHER 99
 
 static int parse_kind(const json_t *doc, contact_event_t *ev, sh_verr_t *e) {
-  const char *name;
-  int rc = sh_json_string(doc, "event", "event", 1, 64, &name, e);
+  int i;
+  int rc = sh_json_event_kind(doc, EVENT_NAMES, &i, e);
   if (rc != 0)
     return rc;
-  for (int i = 0; EVENT_NAMES[i] != NULL; i++)
-    if (strcmp(name, EVENT_NAMES[i]) == 0) {
-      ev->kind = (contact_event_kind_t)i;
-      ev->topic = TOPICS[i];
-      ev->type_name = TYPE_NAMES[i];
-      return 0;
-    }
-  return sh_verr_set(e, "UNKNOWN_EVENT",
-                     "event must be inquiry.received, call.ended, booking.created or "
-                     "booking.cancelled");
+  ev->kind = (contact_event_kind_t)i;
+  ev->topic = TOPICS[i];
+  ev->type_name = TYPE_NAMES[i];
+  return 0;
 }
 
 static int parse_header(const json_t *doc, contact_event_t *ev, sh_verr_t *e) {
-  const char *tenant, *event_id;
-  int rc = sh_json_string(doc, "tenant", "tenant", 1, 8, &tenant, e);
-  if (rc != 0)
-    return rc;
-  if (strlen(tenant) != 4 || !isdigit((unsigned char)tenant[0]) ||
-      !isdigit((unsigned char)tenant[1]) || !isdigit((unsigned char)tenant[2]) ||
-      !isdigit((unsigned char)tenant[3]))
-    return sh_verr_set(e, "INVALID_TENANT", "tenant must be a four-digit kommunekode, e.g. 0751");
-  memcpy(ev->tenant, tenant, 5);
-  rc = sh_json_string(doc, "event_id", "event_id", 0, 128, &event_id, e);
-  if (rc == 0 && event_id != NULL) {
-    char hex[SH_HMAC_HEX_LEN + 1];
-    sh_sha256_hex(event_id, strlen(event_id), hex);
-    snprintf(ev->message_id, sizeof ev->message_id, "contact-%.32s", hex);
-  }
-  if (rc == 0)
-    rc = sh_json_time_ms(doc, "occurred_at", "occurred_at", 0, &ev->occurred_at_ms, e);
+  int rc = sh_json_tenant(doc, ev->tenant, e);
+  rc = rc ? rc : sh_json_event_id(doc, "contact", ev->tenant, ev->message_id, e);
+  rc = rc ? rc : sh_json_time_ms(doc, "occurred_at", "occurred_at", 0, &ev->occurred_at_ms, e);
   return rc ? rc : sh_json_cpr(doc, "cpr", "cpr", 0, ev->cpr, e);
 }
 

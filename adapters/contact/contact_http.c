@@ -21,21 +21,8 @@
 
 void contact_reject(contact_adapter_t *a, sh_request_t *req, unsigned status, const char *code,
                     const char *message) {
-  size_t len;
-  const char *body = sh_request_body(req, &len);
-  sh_rejection_t why = {.status = status,
-                        .code = code,
-                        .message = message,
-                        .method = sh_request_method(req),
-                        .path = sh_request_path(req)};
-  char name[96] = "";
-  if (sh_rejected_keep(&a->rejected, body, len, &why, name, sizeof name) != 0)
-    a->ref.api->log(a->ref.host, STAFET_LOG_ERROR, "cannot keep rejected request", "dir=%s code=%s",
-                    a->rejected.dir, code);
-  a->ref.api->log(a->ref.host, STAFET_LOG_WARN, "request rejected", "status=%u code=%s kept=%s",
-                  status, code, name);
-  a->ref.api->counter_add(a->ref.host, "contact_requests_rejected_total", 1);
-  sh_request_reply_error(req, status, code, message);
+  sh_rejection_t why = {.status = status, .code = code, .message = message};
+  sh_reject(&a->ref, &a->rejected, req, &why, "contact_requests_rejected_total");
 }
 
 static int publish(contact_adapter_t *a, const contact_event_t *ev, const char *id) {
