@@ -14,6 +14,8 @@ PACKAGES=(
   util-linux procps
   # HTTP server (hub admin API, adapters), JSON, HTTP client: libmicrohttpd, jansson, libcurl
   libmicrohttpd-dev libjansson-dev libcurl4-openssl-dev
+  # the fuzz targets: clang with libFuzzer and the sanitizer runtimes
+  clang libclang-rt-14-dev
   # tests of the admin HTTP: promtool checks /metrics, headless Chromium the dashboard
   prometheus chromium chromium-driver
 )
