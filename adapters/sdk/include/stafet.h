@@ -103,7 +103,10 @@ typedef struct stafet_client stafet_client_t;
 
 /* Options of stafet_client_new(). Zero means "the default" for every number. */
 typedef struct stafet_client_options {
-  const char *endpoint;      /* required, e.g. "tcp://127.0.0.1:7400" or "ipc:///path/hub.sock" */
+  /* required: "tcp://127.0.0.1:7400", "ipc:///path/hub.sock", or a comma-separated
+   * list of hubs ("tcp://hub1:7400,tcp://hub2:7400"): when the session with one
+   * is lost, the client reconnects to the next. */
+  const char *endpoint;
   const char *adapter;       /* required, adapter name (lower snake case) */
   const char *instance;      /* NULL: "hostname:pid" */
   unsigned heartbeat_ms;     /* 0: 1000; the hub's Welcome value wins */

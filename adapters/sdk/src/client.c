@@ -26,8 +26,43 @@ static unsigned or_default(unsigned v, unsigned dflt) {
   return v ? v : dflt;
 }
 
+static int one_endpoint_valid(const char *e, size_t len) {
+  return len > 6 && (strncmp(e, "tcp://", 6) == 0 || strncmp(e, "ipc://", 6) == 0);
+}
+
+/* "tcp://a:7400" or a comma-separated list of such endpoints. */
 static int endpoint_valid(const char *e) {
-  return e && (strncmp(e, "tcp://", 6) == 0 || strncmp(e, "ipc://", 6) == 0) && e[6];
+  if (!e)
+    return 0;
+  for (const char *start = e;;) {
+    const char *comma = strchr(start, ',');
+    size_t len = comma ? (size_t)(comma - start) : strlen(start);
+    if (!one_endpoint_valid(start, len))
+      return 0;
+    if (!comma)
+      return 1;
+    start = comma + 1;
+  }
+}
+
+/* Splits the endpoint list into c->endpoints (owned). */
+static int split_endpoints(stafet_client_t *c) {
+  size_t n = 1;
+  for (const char *p = c->endpoint; *p; p++)
+    n += *p == ',';
+  c->endpoints = calloc(n, sizeof *c->endpoints);
+  if (!c->endpoints)
+    return STAFET_ENOMEM;
+  const char *start = c->endpoint;
+  for (size_t i = 0; i < n; i++) {
+    const char *comma = strchr(start, ',');
+    size_t len = comma ? (size_t)(comma - start) : strlen(start);
+    if (!(c->endpoints[i] = strndup(start, len)))
+      return STAFET_ENOMEM;
+    c->n_endpoints++;
+    start = comma ? comma + 1 : start + len;
+  }
+  return 0;
 }
 
 /* "hostname:pid" in a new string (owned by the caller), or NULL. */
@@ -63,6 +98,8 @@ int stafet_client_new(stafet_client_t **out, const stafet_client_options_t *opts
   if (!c)
     return STAFET_ENOMEM;
   int rc = copy_options(c, opts);
+  if (rc == 0)
+    rc = split_endpoints(c);
   if (rc == 0 && (opts->curve_server_key || opts->curve_public_key || opts->curve_secret_key)) {
     const char *keys[] = {opts->curve_server_key, opts->curve_public_key, opts->curve_secret_key};
     char *dst[] = {c->curve_server, c->curve_public, c->curve_secret};
@@ -96,6 +133,9 @@ void stafet_client_destroy(stafet_client_t *c) {
   sdk_outbox_free(&c->outbox);
   sdk_sub_free_all(c->subs);
   sdk_rpc_free_all(c);
+  for (size_t i = 0; i < c->n_endpoints; i++)
+    free(c->endpoints[i]);
+  free(c->endpoints);
   free(c->endpoint);
   free(c->adapter);
   free(c->instance);

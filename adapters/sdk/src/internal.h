@@ -51,6 +51,8 @@ typedef struct sdk_op {
 
 struct stafet_client {
   char *endpoint, *adapter, *instance; /* owned copies of the options */
+  char **endpoints;                    /* endpoint split at commas: hubs to fail over between */
+  size_t n_endpoints, endpoint_index;  /* the one in use; the next after a lost session */
   unsigned heartbeat_opt, reconnect_min_ms, reconnect_max_ms;
   size_t outbox_max;
   char curve_server[41], curve_public[41], curve_secret[41]; /* "" = no CURVE */

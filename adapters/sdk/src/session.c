@@ -35,6 +35,8 @@ static void reset_session(stafet_client_t *c) {
 
 void sdk_session_down(stafet_client_t *c) {
   sdk_socket_close(c);
+  if (c->n_endpoints > 1) /* that hub is gone or draining: try the next one */
+    c->endpoint_index = (c->endpoint_index + 1) % c->n_endpoints;
   reset_session(c);
   c->state = SDK_DOWN;
   c->reconnect_at = sdk_now_ms() + sdk_backoff_ms(c, c->reconnect_attempts++);

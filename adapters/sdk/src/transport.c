@@ -63,7 +63,8 @@ int sdk_socket_open(stafet_client_t *c) {
   }
   if (zmq_setsockopt(s, ZMQ_LINGER, &zero, sizeof zero) < 0 ||
       zmq_setsockopt(s, ZMQ_IMMEDIATE, &one, sizeof one) < 0 ||
-      zmq_setsockopt(s, ZMQ_SNDHWM, &zero, sizeof zero) < 0 || zmq_connect(s, c->endpoint) < 0) {
+      zmq_setsockopt(s, ZMQ_SNDHWM, &zero, sizeof zero) < 0 ||
+      zmq_connect(s, c->endpoints[c->endpoint_index]) < 0) {
     int err = errno;
     zmq_close(s);
     return err == EINVAL || err == EPROTONOSUPPORT ? STAFET_EINVAL : STAFET_EIO;
