@@ -14,8 +14,7 @@
 #ifndef STAFET_CPR_ADAPTER_H
 #define STAFET_CPR_ADAPTER_H
 
-#include "cprfile.h"
-#include "rejects.h"
+#include "filejob.h"
 #include "spool.h"
 #include "store.h"
 
@@ -23,36 +22,16 @@
 
 #define CPR_SERVICE_PERSON_GET "cpr.person.get"
 
-/* One claimed file, processed over as many ticks as it takes. */
-typedef struct cpr_job {
-  char name[SPOOL_NAME_MAX];
-  char *data; /* owned: the whole file */
-  size_t len;
-  cpr_file_t file;
-  uint64_t digest;    /* identity of name + content, for message ids */
-  unsigned long next; /* next line to handle (2 .. n_lines-1) */
-  rejects_t rejects;
-  unsigned long published, rejected;
-} cpr_job_t;
-
 typedef struct cpr_adapter {
   const stafet_host_api_t *api;
   stafet_host_t *host;
   spool_t spool;
   cpr_store_t *store;
-  unsigned batch_records;
-  size_t max_file_bytes;
   int withhold_protected;
-  cpr_job_t *job; /* NULL while no file is claimed */
+  filejob_runner_t runner; /* reads the spool (job.c supplies the format) */
 } cpr_adapter_t;
 
-/* One tick of spool work: claims a file if none is in hand, handles up to
- * batch_records of its records, and finishes it when all are handled. */
-void cpr_job_tick(cpr_adapter_t *a);
-
-/* At stop: commits what is done and forgets the file in hand, which stays in
- * work/ and is read again from the start by the next run (the hub drops the
- * events it has already; message ids are deterministic). */
-void cpr_job_abandon(cpr_adapter_t *a);
+/* The CPR change file format for the spool runner (filejob.h). */
+extern const filejob_ops_t cpr_file_ops;
 
 #endif

@@ -10,33 +10,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* Records every line's start and length; drops empty lines at the end. */
-static int split_lines(cpr_file_t *f) {
-  size_t cap = 1;
-  for (size_t i = 0; i < f->len; i++)
-    cap += f->data[i] == '\n';
-  f->starts = malloc(cap * sizeof *f->starts);
-  f->lens = malloc(cap * sizeof *f->lens);
-  if (f->starts == NULL || f->lens == NULL)
-    return STAFET_ENOMEM;
-  size_t n = 0, pos = 0;
-  while (pos < f->len) {
-    const char *nl = memchr(f->data + pos, '\n', f->len - pos);
-    size_t end = nl ? (size_t)(nl - f->data) : f->len;
-    size_t line_len = end - pos;
-    if (line_len > 0 && f->data[end - 1] == '\r')
-      line_len--;
-    f->starts[n] = pos;
-    f->lens[n] = line_len;
-    n++;
-    pos = end + 1;
-  }
-  while (n > 0 && f->lens[n - 1] == 0)
-    n--;
-  f->n_lines = n;
-  return 0;
-}
-
 static int frame_error(cpr_error_t *err, unsigned long *err_line, unsigned long line,
                        const char *code, const char *detail) {
   err->code = code;
@@ -108,24 +81,19 @@ out:
 int cpr_file_open(cpr_file_t *f, const char *data, size_t len, cpr_error_t *err,
                   unsigned long *err_line) {
   memset(f, 0, sizeof *f);
-  f->data = data;
-  f->len = len;
-  int rc = split_lines(f);
+  int rc = text_lines_split(&f->lines, data, len);
   if (rc < 0)
     return rc;
+  f->n_lines = f->lines.n;
   if (f->n_lines == 0)
     return frame_error(err, err_line, 0, "EMPTY_FILE", "the file has no records");
   return check_frame(f, err, err_line);
 }
 
 void cpr_file_close(cpr_file_t *f) {
-  free(f->starts);
-  free(f->lens);
-  f->starts = NULL;
-  f->lens = NULL;
+  text_lines_free(&f->lines);
 }
 
 void cpr_file_line(const cpr_file_t *f, unsigned long line, const char **s, size_t *n) {
-  *s = f->data + f->starts[line - 1];
-  *n = f->lens[line - 1];
+  text_lines_get(&f->lines, line, s, n);
 }

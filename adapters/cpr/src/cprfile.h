@@ -17,16 +17,14 @@
 #ifndef STAFET_CPR_FILE_H
 #define STAFET_CPR_FILE_H
 
+#include "lines.h"
 #include "record.h"
 
 #include <stddef.h>
 
 typedef struct cpr_file {
-  const char *data; /* borrowed from the caller for the life of the cpr_file_t */
-  size_t len;
+  text_lines_t lines;    /* owned arrays; the text is the caller's */
   unsigned long n_lines; /* start record, data records, end record */
-  size_t *starts;        /* owned: byte offset of line i+1 */
-  size_t *lens;          /* owned: its length without the line ending */
   char file_id[CPR_TEXT_BYTES(CPR_W_FILE_ID)];
   sdate_t produced;
   unsigned long count; /* data records: lines 2 .. n_lines-1 */

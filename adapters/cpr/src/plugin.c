@@ -61,8 +61,8 @@ static int read_settings(cpr_adapter_t *a, const char **spool_dir, const char **
         "key=protected_details value=\"%s\" allowed=withhold,include", details);
     return STAFET_EINVAL;
   }
-  a->batch_records = (unsigned)batch;
-  a->max_file_bytes = (size_t)max_mb << 20;
+  a->runner.batch_records = (unsigned)batch;
+  a->runner.max_file_bytes = (size_t)max_mb << 20;
   a->withhold_protected = details == NULL || strcmp(details, "withhold") == 0;
   return 0;
 }
@@ -87,6 +87,8 @@ static int cpr_init(const stafet_host_api_t *api, stafet_host_t *host, void **st
     return STAFET_ENOMEM;
   a->api = api;
   a->host = host;
+  a->runner = (filejob_runner_t){
+      .ops = &cpr_file_ops, .adapter = a, .api = api, .host = host, .spool = &a->spool};
   const char *spool_dir, *data_dir;
   int rc = read_settings(a, &spool_dir, &data_dir);
   if (rc == 0 && (rc = spool_open(&a->spool, spool_dir)) < 0)
@@ -110,19 +112,20 @@ static int cpr_start(void *state) {
         CPR_SERVICE_PERSON_GET, rc);
   else
     LOG(a, STAFET_LOG_INFO, "reading spool", "spool=%s batch_records=%u", a->spool.root,
-        a->batch_records);
+        a->runner.batch_records);
   return rc;
 }
 
 static void cpr_stop(void *state) {
   cpr_adapter_t *a = state;
-  cpr_job_abandon(a);
+  filejob_abandon(&a->runner);
   cpr_store_close(a->store);
   free(a);
 }
 
 static void cpr_tick(void *state) {
-  cpr_job_tick(state);
+  cpr_adapter_t *a = state;
+  filejob_tick(&a->runner);
 }
 
 /* The cpr adapter subscribes to nothing; an event here is a host bug. */

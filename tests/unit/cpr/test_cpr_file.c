@@ -25,7 +25,7 @@ static void build(const char *start_id, unsigned n, const char *end_id, unsigned
   file_add(text, sizeof text, &l, eol);
   for (unsigned i = 0; i < n; i++) {
     char cpr[11];
-    snprintf(cpr, sizeof cpr, "01019%05u", i);
+    snprintf(cpr, sizeof cpr, "01019%05u", i % 100000);
     l = rec_deceased(cpr, "0751", "20240301");
     file_add(text, sizeof text, &l, eol);
   }
