@@ -214,15 +214,80 @@ void th_hub_stop_extra(th_hub_t *h, const char *dir) {
 }
 
 int th_hub_log_count(const th_hub_t *h, const char *text) {
-  FILE *f = fopen(h->log_path, "r");
+  const char *texts[] = {text, NULL};
+  return th_log_count_all(h->log_path, texts);
+}
+
+static bool line_has_all(const char *line, const char *const *texts) {
+  for (size_t i = 0; texts[i] != NULL; i++)
+    if (strstr(line, texts[i]) == NULL)
+      return false;
+  return true;
+}
+
+int th_log_count_all(const char *path, const char *const *texts) {
+  FILE *f = fopen(path, "r");
   if (f == NULL)
     return 0;
   char line[4096];
   int n = 0;
   while (fgets(line, sizeof line, f) != NULL)
-    n += strstr(line, text) != NULL;
+    n += line_has_all(line, texts);
   fclose(f);
   return n;
+}
+
+bool th_log_wait(const char *path, const char *const *texts, int count, int timeout_ms,
+                 stafet_client_t **clients) {
+  for (long long end = th_now_ms() + timeout_ms;;) {
+    if (th_log_count_all(path, texts) >= count)
+      return true;
+    if (th_now_ms() >= end)
+      return false;
+    for (size_t i = 0; clients != NULL && clients[i] != NULL; i++)
+      stafet_client_poll(clients[i], 5);
+    pause_ms(clients != NULL && clients[0] != NULL ? 0 : 10); /* spaces the looks */
+  }
+}
+
+int th_adapter_start(th_adapter_t *a, const char *bin, const char *dir, const char *name,
+                     const char *config_text) {
+  snprintf(a->config_path, sizeof a->config_path, "%s/%s.conf", dir, name);
+  snprintf(a->log_path, sizeof a->log_path, "%s/%s.log", dir, name);
+  FILE *f = fopen(a->config_path, "w");
+  if (f == NULL || fputs(config_text, f) < 0 || fclose(f) != 0)
+    return -1;
+  char *argv[] = {(char *)bin, "--config", a->config_path, NULL};
+  a->pid = spawn(argv, a->log_path);
+  return a->pid > 0 ? 0 : -1;
+}
+
+int th_adapter_stop(th_adapter_t *a, int sig) {
+  int status = -1;
+  if (a->pid <= 0)
+    return status;
+  kill(a->pid, sig);
+  waitpid(a->pid, &status, 0);
+  a->pid = 0;
+  return status;
+}
+
+pid_t th_adapter_plugin_pid(const th_adapter_t *a, const char *plugin) {
+  char name[128];
+  snprintf(name, sizeof name, "plugin=%s ", plugin);
+  FILE *f = fopen(a->log_path, "r");
+  if (f == NULL)
+    return -1;
+  char line[4096];
+  pid_t pid = -1;
+  const char *texts[] = {"msg=\"plugin running\"", name, NULL};
+  while (fgets(line, sizeof line, f) != NULL) {
+    const char *p = strstr(line, " pid=");
+    if (line_has_all(line, texts) && p != NULL)
+      pid = (pid_t)atol(p + 5);
+  }
+  fclose(f);
+  return pid;
 }
 
 stafet_client_t *th_client(const char *endpoint, const char *adapter) {

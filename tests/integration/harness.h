@@ -62,6 +62,30 @@ void th_hub_stop_extra(th_hub_t *h, const char *dir);
 /* Counts lines of the hub's log containing text. */
 int th_hub_log_count(const th_hub_t *h, const char *text);
 
+/* Counts lines of the file at path containing every one of texts (NULL-terminated). */
+int th_log_count_all(const char *path, const char *const *texts);
+/* Polls the clients (NULL-terminated array, or NULL) until the file has at
+ * least count lines containing every one of texts, or the deadline passes. */
+bool th_log_wait(const char *path, const char *const *texts, int count, int timeout_ms,
+                 stafet_client_t **clients);
+
+/* A stafet-adapter process (the plugin host, adapters/host/). */
+typedef struct th_adapter {
+  char config_path[320];
+  char log_path[320];
+  pid_t pid;
+} th_adapter_t;
+
+/* Writes config_text to dir/name.conf and starts `bin --config` on it, its
+ * stderr going to dir/name.log (bin: the test's STAFET_ADAPTER_BIN). */
+int th_adapter_start(th_adapter_t *a, const char *bin, const char *dir, const char *name,
+                     const char *config_text);
+/* Sends sig and reaps the host; returns its wait status (-1 if not running). */
+int th_adapter_stop(th_adapter_t *a, int sig);
+/* The pid of a plugin's process from the host's last "plugin running" line
+ * for it, or -1. */
+pid_t th_adapter_plugin_pid(const th_adapter_t *a, const char *plugin);
+
 /* Connects a client (heartbeat 200 ms, fast reconnects) and waits for Welcome. */
 stafet_client_t *th_client(const char *endpoint, const char *adapter);
 
