@@ -272,5 +272,8 @@ void config_print_help(FILE *out, const char *prog) {
           "  --help                 this text\n"
           "  --version              print the version\n"
           "\nSignals: SIGTERM or SIGINT drain in-flight work and exit.\n"
-          "Documentation: README.md, docs/protocol.md, docs/architecture.md, docs/redis-keys.md\n");
+          "Admin HTTP (admin_bind): / dashboard, /metrics, /healthz, /readyz, /api/...;\n"
+          "stafetctl talks to it.\n"
+          "Documentation: README.md, docs/operations.md (runbook), docs/protocol.md,\n"
+          "docs/architecture.md, docs/redis-keys.md\n");
 }
