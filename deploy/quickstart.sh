@@ -1,8 +1,11 @@
 #!/usr/bin/env bash
 # The run command from the README: installs what is missing, builds, starts
 # stafet-hub with its embedded Redis, three department subscribers and a
-# publisher of synthetic events, and shows the flow. Ctrl-C (or --seconds N)
-# stops everything; the hub drains and stops its Redis.
+# publisher of synthetic events, and shows the flow. For operations to look
+# at (dashboard on http://127.0.0.1:7480/, stafetctl): one department
+# (borgerservice) is offline, so its queue grows, and one (ydelse) rejects
+# every 7th case, so dead letters appear with a reason, ready to replay.
+# Ctrl-C (or --seconds N) stops everything; the hub drains and stops its Redis.
 #
 #   deploy/quickstart.sh [--seconds N] [--rate N] [--port N]
 set -euo pipefail
@@ -23,7 +26,7 @@ done
 
 deploy/install-deps.sh
 cmake -S . -B build -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
-cmake --build build -j"$(nproc)" --target stafet-hub stafet-demo
+cmake --build build -j"$(nproc)" --target stafet-hub stafet-demo stafetctl
 
 data="$PWD/stafet-data"
 endpoint="tcp://127.0.0.1:$port"
@@ -60,10 +63,17 @@ run_tagged folkeregister build/tools/stafet-demo sub --endpoint "$endpoint" \
 run_tagged debitorvagten build/tools/stafet-demo sub --endpoint "$endpoint" \
   --name debitorvagten --pattern 'debt.#'
 run_tagged ydelse build/tools/stafet-demo sub --endpoint "$endpoint" \
-  --name ydelse --pattern 'case.#' --filter 'kle^=27.'
+  --name ydelse --pattern 'case.#' --filter 'kle^=27.' --reject-every 7
+ctl=build/tools/stafetctl/stafetctl
+for _ in $(seq 100); do
+  "$ctl" status >/dev/null 2>&1 && break
+  sleep 0.1 # waiting for the hub's admin API to answer
+done
+"$ctl" subs add borgerservice --pattern 'contact.#' --pattern 'cpr.person.*' >/dev/null || true
 run_tagged publisher build/tools/stafet-demo pub --endpoint "$endpoint" --rate "$rate"
 
 echo "quickstart: hub on $endpoint, data in $data; Ctrl-C to stop"
+echo "quickstart: dashboard http://127.0.0.1:7480/  ·  $ctl status  ·  $ctl dlq ls ydelse"
 if ((seconds > 0)); then
   sleep "$seconds" # the demo's requested running time
 else

@@ -31,6 +31,7 @@ typedef struct demo_sub_opts {
   size_t n_patterns;
   const char *filters[DEMO_MAX_LIST];
   size_t n_filters;
+  unsigned long reject_every; /* 0: ack all; N: reject (dead-letter) every Nth delivery */
 } demo_sub_opts_t;
 
 /* Parse results: go on, --help was printed (exit 0), or a usage error was printed (exit 2). */

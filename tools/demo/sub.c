@@ -2,12 +2,15 @@
  * sub.c — `stafet-demo sub`: joins (or creates) a durable subscription,
  * prints every delivery on one line (topic, ids, delivery count, tenant,
  * attributes and, for the demo's own event types, the CPR number; every CPR
- * number masked) and acks it, until SIGINT/SIGTERM.
+ * number masked) and acks it, until SIGINT/SIGTERM. With --reject-every N it
+ * rejects every Nth delivery instead (nack without requeue: a dead letter with
+ * a reason), so the demo has something for operations to find and replay.
  */
 #include "demo.h"
 #include "events.h"
 
 #include <stdarg.h>
+#include <stdbool.h>
 #include <string.h>
 
 #define SUBSCRIBE_TIMEOUT_MS 5000
@@ -25,6 +28,7 @@ static const char sub_usage[] =
     "  --pattern P   topic pattern: '*' one segment, '#' any, e.g. 'cpr.person.*'\n"
     "  --filter F    attribute filter: key=value, key^=prefix or key!=value,\n"
     "                e.g. 'tenant=0751' or 'kle^=27.'\n"
+    "  --reject-every N  reject every Nth delivery (it is dead-lettered with a reason)\n"
     "  --help        this text\n";
 
 /* Appends to list (at most DEMO_MAX_LIST). 0 or -1. */
@@ -52,6 +56,9 @@ int demo_sub_parse(int argc, char **argv, demo_sub_opts_t *o, FILE *out, FILE *e
         r = -1;
     } else if ((r = demo_arg(argc, argv, &i, "--filter", &v)) != 0) {
       if (r > 0 && add_item(o->filters, &o->n_filters, v) < 0)
+        r = -1;
+    } else if ((r = demo_arg(argc, argv, &i, "--reject-every", &v)) != 0) {
+      if (r > 0 && demo_parse_ulong(v, &o->reject_every) < 0)
         r = -1;
     } else {
       fprintf(err, "stafet-demo sub: unknown option '%s'\n%s", opt, sub_usage);
@@ -81,8 +88,24 @@ static void append(char *line, const char *fmt, ...) {
   va_end(ap);
 }
 
+typedef struct sub_state {
+  const demo_sub_opts_t *opts;
+  unsigned long seen;
+} sub_state_t;
+
+/* Rejects the delivery: the hub dead-letters it with this reason. */
+static bool rejected(stafet_client_t *c, const stafet_delivery_t *d, sub_state_t *st) {
+  if (!d->delivery_id[0] || st->opts->reject_every == 0 || ++st->seen % st->opts->reject_every)
+    return false;
+  stafet_client_nack(c, d->subscription, d->delivery_id, 0,
+                     "demo: record rejected, field 'kommunekode' unreadable");
+  fprintf(stderr, "stafet-demo sub: rejected %s (dead-lettered)\n", d->delivery_id);
+  return true;
+}
+
 static void on_deliver(stafet_client_t *c, const stafet_delivery_t *d, void *arg) {
-  (void)arg;
+  if (rejected(c, d, arg))
+    return;
   const stafet_envelope_t *e = d->envelope;
   char line[LINE_BYTES] = "";
   char cpr[32];
@@ -119,7 +142,8 @@ int demo_sub_run(const demo_sub_opts_t *o, volatile sig_atomic_t *stop) {
                                .n_patterns = o->n_patterns,
                                .filters = o->filters,
                                .n_filters = o->n_filters};
-  int rc = stafet_client_subscribe(c, &def, on_deliver, NULL, SUBSCRIBE_TIMEOUT_MS);
+  sub_state_t state = {o, 0};
+  int rc = stafet_client_subscribe(c, &def, on_deliver, &state, SUBSCRIBE_TIMEOUT_MS);
   if (rc < 0) {
     fprintf(stderr, "stafet-demo sub: cannot subscribe '%s': %s\n", o->name, stafet_strerror(rc));
     stafet_client_destroy(c);
