@@ -60,7 +60,7 @@ static int read_settings(case_adapter_t *a) {
 static void on_settled(void *arg, sh_job_t *job, int ok, const char *reason) {
   case_adapter_t *a = arg;
   a->ref.api->ack(a->ref.host, job->subscription, job->delivery_id);
-  a->ref.api->counter_add(a->ref.host, "case_party_updates_total", 1);
+  a->ref.api->counter_add(a->ref.host, "case_party_updates", 1);
   a->ref.api->log(a->ref.host, STAFET_LOG_INFO, "ESDH party updated",
                   "message_id=%s tries=%u status=%ld", job->message_id, job->attempts,
                   job->last_status);

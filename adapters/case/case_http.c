@@ -19,7 +19,7 @@
 static void reject(case_adapter_t *a, sh_request_t *req, unsigned status, const char *code,
                    const char *message) {
   sh_rejection_t why = {.status = status, .code = code, .message = message};
-  sh_reject(&a->ref, &a->rejected, req, &why, "case_requests_rejected_total");
+  sh_reject(&a->ref, &a->rejected, req, &why, "case_requests_rejected");
 }
 
 /* Documents carry only the case id: take KLE, department, case type and
@@ -73,7 +73,7 @@ static void accept_event(case_adapter_t *a, sh_request_t *req, case_event_t *ev)
   if (case_store_apply(a->store, ev, sh_wall_ms()) != 0)
     a->ref.api->log(a->ref.host, STAFET_LOG_ERROR, "case store update failed",
                     "case_id=%s message_id=%s", ev->case_id, id);
-  a->ref.api->counter_add(a->ref.host, "case_events_published_total", 1);
+  a->ref.api->counter_add(a->ref.host, "case_events_published", 1);
   a->ref.api->log(a->ref.host, STAFET_LOG_INFO, "case event published",
                   "topic=%s message_id=%s case_id=%s kle=%s", ev->topic, id, ev->case_id,
                   ev->kle ? ev->kle : "");

@@ -50,7 +50,7 @@ static void answer(overview_t *ov) {
                       sh_mono_ms() - ov->started_ms);
   ov->a->ref.api->counter_add(
       ov->a->ref.host,
-      complete ? "contact_overviews_complete_total" : "contact_overviews_partial_total", 1);
+      complete ? "contact_overviews_complete" : "contact_overviews_partial", 1);
   sh_request_t *req = ov->req;
   ov->req = NULL;
   sh_request_reply_json(req, 200, doc);

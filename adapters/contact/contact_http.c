@@ -22,7 +22,7 @@
 void contact_reject(contact_adapter_t *a, sh_request_t *req, unsigned status, const char *code,
                     const char *message) {
   sh_rejection_t why = {.status = status, .code = code, .message = message};
-  sh_reject(&a->ref, &a->rejected, req, &why, "contact_requests_rejected_total");
+  sh_reject(&a->ref, &a->rejected, req, &why, "contact_requests_rejected");
 }
 
 static int publish(contact_adapter_t *a, const contact_event_t *ev, const char *id) {
@@ -73,7 +73,7 @@ static void post_event(contact_adapter_t *a, sh_request_t *req) {
   if (rc != 0) {
     contact_reject(a, req, 503, "PUBLISH_FAILED", sh_errname(rc));
   } else {
-    a->ref.api->counter_add(a->ref.host, "contact_events_published_total", 1);
+    a->ref.api->counter_add(a->ref.host, "contact_events_published", 1);
     sh_request_reply_json(
         req, 202,
         json_pack("{s:s, s:s, s:s}", "status", "accepted", "message_id", id, "topic", ev.topic));

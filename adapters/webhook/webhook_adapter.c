@@ -62,7 +62,7 @@ static void settled(void *arg, sh_job_t *job, int ok, const char *reason) {
   const sh_hostref_t *r = &s->a->ref;
   if (ok) {
     r->api->ack(r->host, job->subscription, job->delivery_id);
-    r->api->counter_add(r->host, "webhook_delivered_total", 1);
+    r->api->counter_add(r->host, "webhook_delivered", 1);
     r->api->log(r->host, STAFET_LOG_INFO, "webhook delivered",
                 "subscription=%s message_id=%s tries=%u status=%ld", job->subscription,
                 job->message_id, job->attempts, job->last_status);
@@ -71,7 +71,7 @@ static void settled(void *arg, sh_job_t *job, int ok, const char *reason) {
   char why[300];
   snprintf(why, sizeof why, "webhook: %s", reason);
   r->api->nack(r->host, job->subscription, job->delivery_id, 0, why);
-  r->api->counter_add(r->host, "webhook_dead_lettered_total", 1);
+  r->api->counter_add(r->host, "webhook_dead_lettered", 1);
   r->api->log(r->host, STAFET_LOG_WARN, "webhook gave up",
               "subscription=%s message_id=%s reason=\"%s\"", job->subscription, job->message_id,
               why);
