@@ -23,7 +23,7 @@ int sh_verr_set(sh_verr_t *e, const char *code, const char *fmt, ...) {
 
 int sh_json_parse_object(const char *body, size_t len, json_t **out, sh_verr_t *e) {
   json_error_t err;
-  json_t *doc = json_loadb(body, len, JSON_REJECT_DUPLICATES, &err);
+  json_t *doc = json_loadb(body, len, JSON_REJECT_DUPLICATES | JSON_DECODE_ANY, &err);
   if (doc == NULL)
     return sh_verr_set(e, "INVALID_JSON", "body is not valid JSON: %s at line %d column %d",
                        err.text, err.line, err.column);
