@@ -4,6 +4,8 @@
  */
 #include "event.h"
 
+#include "encode.h"
+
 #include "stafet/events/v1/common.pb-c.h"
 #include "stafet/events/v1/cpr.pb-c.h"
 
@@ -16,12 +18,6 @@
 
 typedef Stafet__Events__V1__Date pb_date_t;
 typedef Stafet__Events__V1__Address pb_address_t;
-
-static pb_date_t pb_date(sdate_t d) {
-  pb_date_t out = STAFET__EVENTS__V1__DATE__INIT;
-  out.year = d.year, out.month = d.month, out.day = d.day;
-  return out;
-}
 
 static pb_address_t pb_address(const cpr_address_t *a, const char *kommunekode) {
   pb_address_t out = STAFET__EVENTS__V1__ADDRESS__INIT;
@@ -36,13 +32,7 @@ static pb_address_t pb_address(const cpr_address_t *a, const char *kommunekode) 
 }
 
 static int pack(const ProtobufCMessage *m, cpr_event_t *ev) {
-  ev->type_name = m->descriptor->name;
-  ev->len = protobuf_c_message_get_packed_size(m);
-  ev->payload = malloc(ev->len ? ev->len : 1);
-  if (ev->payload == NULL)
-    return STAFET_ENOMEM;
-  protobuf_c_message_pack(m, ev->payload);
-  return 0;
+  return encode_pack(m, &ev->payload, &ev->len, &ev->type_name);
 }
 
 static void add_attr(cpr_event_t *ev, const char *key, const char *value) {
@@ -72,7 +62,7 @@ static int civil_status_enum(char code) {
 
 static int build_registered(const cpr_record_t *r, const char *cpr, cpr_event_t *ev) {
   Stafet__Events__V1__Cpr__PersonRegistered m = STAFET__EVENTS__V1__CPR__PERSON_REGISTERED__INIT;
-  pb_date_t birth = pb_date(r->birth_date);
+  pb_date_t birth = encode_pb_date(r->birth_date);
   pb_address_t address = pb_address(&r->address, r->kommunekode);
   m.cpr = S(cpr);
   m.birth_date = &birth;
@@ -91,7 +81,7 @@ static int build_relocated(const cpr_record_t *r, const char *cpr, cpr_event_t *
   Stafet__Events__V1__Cpr__PersonRelocated m = STAFET__EVENTS__V1__CPR__PERSON_RELOCATED__INIT;
   pb_address_t old_address = pb_address(&r->old_address, r->old_kommunekode);
   pb_address_t new_address = pb_address(&r->address, r->kommunekode);
-  pb_date_t move = pb_date(r->date);
+  pb_date_t move = encode_pb_date(r->date);
   m.cpr = S(cpr);
   m.old_address = &old_address;
   m.new_address = &new_address;
@@ -105,7 +95,7 @@ static int build_relocated(const cpr_record_t *r, const char *cpr, cpr_event_t *
 
 static int build_name_changed(const cpr_record_t *r, const char *cpr, cpr_event_t *ev) {
   Stafet__Events__V1__Cpr__PersonNameChanged m = STAFET__EVENTS__V1__CPR__PERSON_NAME_CHANGED__INIT;
-  pb_date_t date = pb_date(r->date);
+  pb_date_t date = encode_pb_date(r->date);
   m.cpr = S(cpr);
   m.old_first_names = S(r->old_name.first_names);
   m.old_last_name = S(r->old_name.last_name);
@@ -118,7 +108,7 @@ static int build_name_changed(const cpr_record_t *r, const char *cpr, cpr_event_
 static int build_civil_status(const cpr_record_t *r, const char *cpr, cpr_event_t *ev) {
   Stafet__Events__V1__Cpr__PersonCivilStatusChanged m =
       STAFET__EVENTS__V1__CPR__PERSON_CIVIL_STATUS_CHANGED__INIT;
-  pb_date_t date = pb_date(r->date);
+  pb_date_t date = encode_pb_date(r->date);
   char spouse[12] = "";
   if (r->spouse_cpr[0] != '\0')
     cpr_normalize(r->spouse_cpr, strlen(r->spouse_cpr), spouse);
@@ -134,7 +124,7 @@ static int build_civil_status(const cpr_record_t *r, const char *cpr, cpr_event_
 static int build_protection(const cpr_record_t *r, const char *cpr, cpr_event_t *ev) {
   Stafet__Events__V1__Cpr__PersonProtectionChanged m =
       STAFET__EVENTS__V1__CPR__PERSON_PROTECTION_CHANGED__INIT;
-  pb_date_t from = pb_date(r->date), to = pb_date(r->protection_to);
+  pb_date_t from = encode_pb_date(r->date), to = encode_pb_date(r->protection_to);
   m.cpr = S(cpr);
   m.protected_ = r->protection_on;
   m.from_date = &from;
@@ -145,7 +135,7 @@ static int build_protection(const cpr_record_t *r, const char *cpr, cpr_event_t 
 
 static int build_emigrated(const cpr_record_t *r, const char *cpr, cpr_event_t *ev) {
   Stafet__Events__V1__Cpr__PersonEmigrated m = STAFET__EVENTS__V1__CPR__PERSON_EMIGRATED__INIT;
-  pb_date_t date = pb_date(r->date);
+  pb_date_t date = encode_pb_date(r->date);
   m.cpr = S(cpr);
   m.date = &date;
   m.country_code = S(r->country);
@@ -154,7 +144,7 @@ static int build_emigrated(const cpr_record_t *r, const char *cpr, cpr_event_t *
 
 static int build_deceased(const cpr_record_t *r, const char *cpr, cpr_event_t *ev) {
   Stafet__Events__V1__Cpr__PersonDeceased m = STAFET__EVENTS__V1__CPR__PERSON_DECEASED__INIT;
-  pb_date_t date = pb_date(r->date);
+  pb_date_t date = encode_pb_date(r->date);
   m.cpr = S(cpr);
   m.date = &date;
   return pack(&m.base, ev);

@@ -3,6 +3,7 @@
  */
 #include "person_json.h"
 
+#include "encode.h"
 #include "event.h"
 
 #include "stafet.h"
@@ -11,29 +12,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* "YYYY-MM-DD", or null for an unset date. */
-static json_t *date_json(sdate_t d) {
-  char iso[11];
-  sdate_iso(d, iso);
-  return iso[0] ? json_string(iso) : json_null();
-}
-
 static json_t *address_json(const cpr_address_t *a, const char *kommunekode) {
   return json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:s}", "street", a->street, "house_number",
                    a->house_number, "floor", a->floor, "door", a->door, "postcode", a->postcode,
                    "city", a->city, "kommunekode", kommunekode);
-}
-
-static int dump(json_t *root, char **out, size_t *len) {
-  if (root == NULL)
-    return STAFET_ENOMEM;
-  char *text = json_dumps(root, JSON_COMPACT | JSON_PRESERVE_ORDER);
-  json_decref(root);
-  if (text == NULL)
-    return STAFET_ENOMEM;
-  *out = text;
-  *len = strlen(text);
-  return 0;
 }
 
 static void add_identity(json_t *root, const cpr_person_t *p, int withheld) {
@@ -52,7 +34,7 @@ static void add_civil_status(json_t *root, const cpr_person_t *p) {
   if (p->spouse_cpr[0] != '\0')
     cpr_normalize(p->spouse_cpr, strlen(p->spouse_cpr), spouse);
   json_object_set_new(root, "civil_status", name[0] ? json_string(name) : json_null());
-  json_object_set_new(root, "civil_status_date", date_json(p->civil_status_date));
+  json_object_set_new(root, "civil_status_date", encode_json_date(p->civil_status_date));
   json_object_set_new(root, "spouse_cpr", spouse[0] ? json_string(spouse) : json_null());
 }
 
@@ -61,23 +43,23 @@ int cpr_person_json(const cpr_person_t *p, int withhold, char **out, size_t *len
   if (cpr_normalize(p->cpr, strlen(p->cpr), cpr) < 0)
     return STAFET_EINVAL;
   json_t *root = json_pack("{s:s, s:b, s:s, s:o, s:o, s:s}", "cpr", cpr, "found", 1, "status",
-                           p->status, "status_date", date_json(p->status_date), "birth_date",
-                           date_json(p->birth_date), "kommunekode", p->kommunekode);
+                           p->status, "status_date", encode_json_date(p->status_date), "birth_date",
+                           encode_json_date(p->birth_date), "kommunekode", p->kommunekode);
   if (root == NULL)
     return STAFET_ENOMEM;
   add_identity(root, p, withhold && p->protected_);
   add_civil_status(root, p);
   json_object_set_new(root, "protected", json_boolean(p->protected_));
-  json_object_set_new(root, "protected_from", date_json(p->protected_from));
-  json_object_set_new(root, "protected_to", date_json(p->protected_to));
+  json_object_set_new(root, "protected_from", encode_json_date(p->protected_from));
+  json_object_set_new(root, "protected_to", encode_json_date(p->protected_to));
   if (strcmp(p->status, "emigrated") == 0)
     json_object_set_new(root, "emigrated_to", json_string(p->country));
   json_object_set_new(
       root, "source",
       json_pack("{s:s, s:I}", "file", p->source_file, "line", (json_int_t)p->source_line));
-  return dump(root, out, len);
+  return encode_json_dump(root, out, len);
 }
 
 int cpr_person_json_not_found(const char *cpr, char **out, size_t *len) {
-  return dump(json_pack("{s:s, s:b}", "cpr", cpr, "found", 0), out, len);
+  return encode_json_dump(json_pack("{s:s, s:b}", "cpr", cpr, "found", 0), out, len);
 }

@@ -10,72 +10,41 @@
  */
 #include "adapter.h"
 #include "person_json.h"
+#include "settings.h"
 
 #include "stafet.h"
 
-#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 
 #define LOG(a, level, msg, ...) (a)->api->log((a)->host, level, msg, __VA_ARGS__)
 
-/* An unsigned setting in [min, max], or def when absent. */
-static int setting_uint(cpr_adapter_t *a, const char *key, unsigned long def, unsigned long min,
-                        unsigned long max, unsigned long *out) {
-  const char *v = a->api->config(a->host, key);
-  if (v == NULL || v[0] == '\0') {
-    *out = def;
-    return 0;
-  }
-  char *end;
-  errno = 0;
-  unsigned long n = strtoul(v, &end, 10);
-  if (errno != 0 || *end != '\0' || v[0] == '-' || n < min || n > max) {
-    LOG(a, STAFET_LOG_ERROR, "bad setting", "key=%s value=\"%s\" range=%lu..%lu", key, v, min, max);
-    return STAFET_EINVAL;
-  }
-  *out = n;
-  return 0;
-}
-
-static const char *setting_required(cpr_adapter_t *a, const char *key) {
-  const char *v = a->api->config(a->host, key);
-  if (v == NULL || v[0] == '\0')
-    LOG(a, STAFET_LOG_ERROR, "missing setting", "key=%s", key);
-  return v && v[0] ? v : NULL;
-}
-
 static int read_settings(cpr_adapter_t *a, const char **spool_dir, const char **data_dir) {
+  static const char *const details[] = {"withhold", "include", NULL};
   unsigned long batch, max_mb;
-  *spool_dir = setting_required(a, "spool_dir");
-  *data_dir = setting_required(a, "data_dir");
+  int detail;
+  *spool_dir = settings_required(a->api, a->host, "spool_dir");
+  *data_dir = settings_required(a->api, a->host, "data_dir");
   if (*spool_dir == NULL || *data_dir == NULL ||
-      setting_uint(a, "batch_records", 500, 1, 100000, &batch) < 0 ||
-      setting_uint(a, "max_file_mb", 256, 1, 4096, &max_mb) < 0)
+      settings_uint(a->api, a->host, "batch_records", 500, 1, 100000, &batch) < 0 ||
+      settings_uint(a->api, a->host, "max_file_mb", 256, 1, 4096, &max_mb) < 0 ||
+      settings_choice(a->api, a->host, "protected_details", details, 0, &detail) < 0)
     return STAFET_EINVAL;
-  const char *details = a->api->config(a->host, "protected_details");
-  if (details != NULL && strcmp(details, "include") != 0 && strcmp(details, "withhold") != 0) {
-    LOG(a, STAFET_LOG_ERROR, "bad setting",
-        "key=protected_details value=\"%s\" allowed=withhold,include", details);
-    return STAFET_EINVAL;
-  }
   a->runner.batch_records = (unsigned)batch;
   a->runner.max_file_bytes = (size_t)max_mb << 20;
-  a->withhold_protected = details == NULL || strcmp(details, "withhold") == 0;
+  a->withhold_protected = detail == 0;
   return 0;
 }
 
 static int open_store(cpr_adapter_t *a, const char *data_dir) {
   char path[SPOOL_PATH_MAX];
-  if (mkdir(data_dir, 0750) != 0 && errno != EEXIST) {
-    LOG(a, STAFET_LOG_ERROR, "cannot create data_dir", "path=%s errno=%d", data_dir, errno);
-    return STAFET_EIO;
-  }
+  int rc = settings_make_dir(a->api, a->host, "data_dir", data_dir);
+  if (rc < 0)
+    return rc;
   if (spool_join(path, data_dir, "cpr.sqlite") < 0)
     return STAFET_EINVAL;
-  int rc = cpr_store_open(&a->store, path);
+  rc = cpr_store_open(&a->store, path);
   if (rc < 0)
     LOG(a, STAFET_LOG_ERROR, "cannot open the register", "path=%s error=%d", path, rc);
   return rc;

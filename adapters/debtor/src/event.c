@@ -4,6 +4,8 @@
  */
 #include "event.h"
 
+#include "encode.h"
+
 #include "stafet/events/v1/common.pb-c.h"
 #include "stafet/events/v1/debt.pb-c.h"
 
@@ -15,12 +17,6 @@
 
 typedef Stafet__Events__V1__Date pb_date_t;
 typedef Stafet__Events__V1__PartyRef pb_party_t;
-
-static pb_date_t pb_date(sdate_t d) {
-  pb_date_t out = STAFET__EVENTS__V1__DATE__INIT;
-  out.year = d.year, out.month = d.month, out.day = d.day;
-  return out;
-}
 
 static pb_party_t pb_party(const debt_party_t *p) {
   pb_party_t out = STAFET__EVENTS__V1__PARTY_REF__INIT;
@@ -35,13 +31,7 @@ static pb_party_t pb_party(const debt_party_t *p) {
 }
 
 static int pack(const ProtobufCMessage *m, debt_event_t *ev) {
-  ev->type_name = m->descriptor->name;
-  ev->len = protobuf_c_message_get_packed_size(m);
-  ev->payload = malloc(ev->len ? ev->len : 1);
-  if (ev->payload == NULL)
-    return STAFET_ENOMEM;
-  protobuf_c_message_pack(m, ev->payload);
-  return 0;
+  return encode_pack(m, &ev->payload, &ev->len, &ev->type_name);
 }
 
 static void add_attr(debt_event_t *ev, const char *key, const char *value) {
@@ -53,7 +43,7 @@ static void add_attr(debt_event_t *ev, const char *key, const char *value) {
 static int build_claim(const debt_row_t *r, debt_event_t *ev) {
   Stafet__Events__V1__Debt__ClaimCreated m = STAFET__EVENTS__V1__DEBT__CLAIM_CREATED__INIT;
   pb_party_t debtor = pb_party(&r->debtor);
-  pb_date_t due = pb_date(r->date);
+  pb_date_t due = encode_pb_date(r->date);
   m.claim_id = S(r->id);
   m.debtor = &debtor;
   m.claim_type = (Stafet__Events__V1__Debt__ClaimType)r->claim_type;
@@ -67,7 +57,7 @@ static int build_claim(const debt_row_t *r, debt_event_t *ev) {
 static int build_payment(const debt_row_t *r, debt_event_t *ev) {
   Stafet__Events__V1__Debt__PaymentReceived m = STAFET__EVENTS__V1__DEBT__PAYMENT_RECEIVED__INIT;
   pb_party_t debtor = pb_party(&r->debtor);
-  pb_date_t paid = pb_date(r->date);
+  pb_date_t paid = encode_pb_date(r->date);
   m.claim_id = S(r->id);
   m.debtor = &debtor;
   m.amount_oere = r->amount_oere;
@@ -88,7 +78,7 @@ static int build_agreement(const debt_row_t *r, debt_event_t *ev) {
     ids[i] = S(r->claim_ids[i]);
   for (unsigned i = 0; i < r->n_instalments && i < DEBT_MAX_INSTALMENTS; i++) {
     stafet__events__v1__debt__agreement_created__instalment__init(&inst[i]);
-    dates[i] = pb_date(debt_instalment_date(r->date, i));
+    dates[i] = encode_pb_date(debt_instalment_date(r->date, i));
     inst[i].due_date = &dates[i];
     inst[i].amount_oere = r->amount_oere;
     inst_ptrs[i] = &inst[i];
@@ -106,7 +96,7 @@ static int build_transfer(const debt_row_t *r, debt_event_t *ev) {
   Stafet__Events__V1__Debt__ClaimTransferredToCollection m =
       STAFET__EVENTS__V1__DEBT__CLAIM_TRANSFERRED_TO_COLLECTION__INIT;
   pb_party_t debtor = pb_party(&r->debtor);
-  pb_date_t date = pb_date(r->date);
+  pb_date_t date = encode_pb_date(r->date);
   m.claim_id = S(r->id);
   m.debtor = &debtor;
   m.date = &date;
@@ -117,7 +107,7 @@ static int build_transfer(const debt_row_t *r, debt_event_t *ev) {
 static int build_closure(const debt_row_t *r, debt_event_t *ev) {
   Stafet__Events__V1__Debt__ClaimClosed m = STAFET__EVENTS__V1__DEBT__CLAIM_CLOSED__INIT;
   pb_party_t debtor = pb_party(&r->debtor);
-  pb_date_t date = pb_date(r->date);
+  pb_date_t date = encode_pb_date(r->date);
   m.claim_id = S(r->id);
   m.debtor = &debtor;
   m.reason = (Stafet__Events__V1__Debt__ClaimClosed__Reason)r->close_reason;

@@ -4,6 +4,7 @@
 #include "summary_json.h"
 
 #include "danish.h"
+#include "encode.h"
 
 #include "stafet.h"
 
@@ -11,17 +12,11 @@
 #include <stdlib.h>
 #include <string.h>
 
-static json_t *date_json(sdate_t d) {
-  char iso[11];
-  sdate_iso(d, iso);
-  return iso[0] ? json_string(iso) : json_null();
-}
-
 static json_t *claim_json(const debt_claim_view_t *c) {
   return json_pack("{s:s, s:s, s:I, s:I, s:I, s:o, s:s}", "claim_id", c->claim_id, "claim_type",
                    debt_claim_type_name(c->claim_type), "amount_oere", (json_int_t)c->amount_oere,
                    "paid_oere", (json_int_t)c->paid_oere, "owed_oere", (json_int_t)c->owed_oere,
-                   "due_date", date_json(c->due_date), "status",
+                   "due_date", encode_json_date(c->due_date), "status",
                    c->transferred ? "transferred_to_collection" : "open");
 }
 
@@ -32,8 +27,8 @@ static json_t *agreement_json(const debt_agreement_view_t *a) {
   for (char *id = strtok_r(copy, ",", &save); id; id = strtok_r(NULL, ",", &save))
     json_array_append_new(ids, json_string(id));
   return json_pack("{s:s, s:o, s:o, s:i, s:I}", "agreement_id", a->agreement_id, "claim_ids", ids,
-                   "first_due", date_json(a->first_due), "instalments", (int)a->n_instalments,
-                   "instalment_oere", (json_int_t)a->instalment_oere);
+                   "first_due", encode_json_date(a->first_due), "instalments",
+                   (int)a->n_instalments, "instalment_oere", (json_int_t)a->instalment_oere);
 }
 
 int debt_summary_json(const char *debtor_text, const debt_summary_t *sum, char **out, size_t *len) {
@@ -48,14 +43,6 @@ int debt_summary_json(const char *debtor_text, const debt_summary_t *sum, char *
       json_pack("{s:s, s:i, s:I, s:s, s:o, s:o, s:o}", "debtor", debtor_text, "open_claims",
                 (int)sum->n_claims, "total_owed_oere", (json_int_t)sum->total_owed_oere,
                 "total_owed_dkk", total, "claims", claims, "agreements", agreements,
-                "dunning_stopped", date_json(sum->estate_date));
-  if (root == NULL)
-    return STAFET_ENOMEM;
-  char *text = json_dumps(root, JSON_COMPACT | JSON_PRESERVE_ORDER);
-  json_decref(root);
-  if (text == NULL)
-    return STAFET_ENOMEM;
-  *out = text;
-  *len = strlen(text);
-  return 0;
+                "dunning_stopped", encode_json_date(sum->estate_date));
+  return encode_json_dump(root, out, len);
 }
