@@ -466,8 +466,10 @@ int admin_start(hub_t *hub) {
   note_address(a);
   uint64_t every = hub->cfg.stats_interval_ms ? hub->cfg.stats_interval_ms : 1000;
   uv_timer_start(&a->stats_timer, admin_stats_tick, every, every);
-  log_info(&hub->log, "admin http listening", "addr=%s www_dir=\"%s\"", a->address,
-           hub->cfg.www_dir);
+  /* A port the kernel picked is known only from this line: log it at any level. */
+  bool picked = strcmp(strrchr(bind, ':'), ":0") == 0;
+  log_write(&hub->log, picked ? LOG_WARN : LOG_INFO, "admin http listening",
+            "addr=%s www_dir=\"%s\"", a->address, hub->cfg.www_dir);
   admin_run(a);
   return 0;
 }
