@@ -16,6 +16,7 @@
 #include "textutil.h"
 
 #include "stafet.h"
+#include "testkit.h"
 
 #include <dirent.h>
 #include <stdio.h>
@@ -28,16 +29,13 @@ static char root[256];
 
 static int setup(void **state) {
   (void)state;
-  snprintf(root, sizeof root, "%s/stafet-spool-XXXXXX",
-           getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp");
-  return mkdtemp(root) ? 0 : -1;
+  testkit_tempdir(root, "spool");
+  return 0;
 }
 
 static int teardown(void **state) {
   (void)state;
-  char cmd[300];
-  snprintf(cmd, sizeof cmd, "rm -rf '%s'", root);
-  return system(cmd) == 0 ? 0 : -1;
+  return testkit_rmrf(root);
 }
 
 static void write_file(const char *dir, const char *name, const char *text) {
@@ -47,12 +45,6 @@ static void write_file(const char *dir, const char *name, const char *text) {
   assert_non_null(f);
   fputs(text, f);
   fclose(f);
-}
-
-static int exists(const char *dir, const char *name) {
-  char path[SPOOL_PATH_MAX];
-  struct stat st;
-  return spool_join(path, dir, name) == 0 && stat(path, &st) == 0;
 }
 
 static char *slurp(const char *dir, const char *name) {
@@ -67,7 +59,8 @@ static void test_claim_order_and_ignored_names(void **state) {
   (void)state;
   spool_t s;
   assert_int_equal(spool_open(&s, root), 0);
-  assert_true(exists(root, "work") && exists(root, "done") && exists(root, "rejected"));
+  assert_true(testkit_exists(root, "work") && testkit_exists(root, "done") &&
+              testkit_exists(root, "rejected"));
   char name[SPOOL_NAME_MAX];
   assert_int_equal(spool_claim_next(&s, name), STAFET_ENOTFOUND);
   write_file(root, "b.txt", "b");
@@ -80,8 +73,8 @@ static void test_claim_order_and_ignored_names(void **state) {
   mkdir(sub, 0750);
   assert_int_equal(spool_claim_next(&s, name), 0);
   assert_string_equal(name, "a.txt");
-  assert_false(exists(root, "a.txt"));
-  assert_true(exists(s.work, "a.txt"));
+  assert_false(testkit_exists(root, "a.txt"));
+  assert_true(testkit_exists(s.work, "a.txt"));
   /* Left in work/ (as after a crash): offered again before anything new. */
   assert_int_equal(spool_claim_next(&s, name), 0);
   assert_string_equal(name, "a.txt");
@@ -90,8 +83,9 @@ static void test_claim_order_and_ignored_names(void **state) {
   assert_string_equal(name, "b.txt");
   assert_int_equal(spool_finish(&s, "b.txt", SPOOL_REJECTED, NULL), 0);
   assert_int_equal(spool_claim_next(&s, name), STAFET_ENOTFOUND);
-  assert_true(exists(root, "0.tmp") && exists(root, "0.part") && exists(root, ".0"));
-  assert_true(exists(s.done, "a.txt") && exists(s.rejected, "b.txt"));
+  assert_true(testkit_exists(root, "0.tmp") && testkit_exists(root, "0.part") &&
+              testkit_exists(root, ".0"));
+  assert_true(testkit_exists(s.done, "a.txt") && testkit_exists(s.rejected, "b.txt"));
 }
 
 static void test_finish_never_replaces(void **state) {
@@ -133,7 +127,7 @@ static void test_read_limit_and_atomic_write(void **state) {
   buf = slurp(root, "out.csv");
   assert_string_equal(buf, "v2;x");
   free(buf);
-  assert_false(exists(root, ".out.csv.tmp"));
+  assert_false(testkit_exists(root, ".out.csv.tmp"));
   assert_int_equal(spool_write_atomic(root, "../x", "x", 1), STAFET_EINVAL);
   assert_int_equal(spool_write_atomic(root, ".hidden", "x", 1), STAFET_EINVAL);
 }
@@ -148,11 +142,11 @@ static void test_rejects_list(void **state) {
   assert_int_equal(rejects_open(&r, s.rejected, "f.txt"), 0);
   assert_int_equal(rejects_close(&r, list), 0);
   assert_string_equal(list, "");
-  assert_false(exists(s.rejected, "f.txt.rejects"));
+  assert_false(testkit_exists(s.rejected, "f.txt.rejects"));
   /* A stale temp list of an interrupted run is removed. */
   write_file(s.rejected, ".f.txt.rejects.tmp", "stale\n");
   assert_int_equal(rejects_open(&r, s.rejected, "f.txt"), 0);
-  assert_false(exists(s.rejected, ".f.txt.rejects.tmp"));
+  assert_false(testkit_exists(s.rejected, ".f.txt.rejects.tmp"));
   assert_int_equal(rejects_add(&r, 7, "BAD_DATE", "event date; wrong\n", "raw;record", 10), 0);
   assert_int_equal(rejects_add(&r, 9, "BAD_LENGTH", "short", "x", 1), 0);
   assert_int_equal(rejects_close(&r, list), 0);

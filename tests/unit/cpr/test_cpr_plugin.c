@@ -17,6 +17,7 @@
 
 #include "cpr_lines.h"
 #include "fake_host.h"
+#include "testkit.h"
 
 #include "stafet/events/v1/cpr.pb-c.h"
 
@@ -25,7 +26,7 @@
 #include <unistd.h>
 
 typedef struct ctx {
-  char dir[256], spool[300], data[300];
+  char dir[256], spool[300], data[300], work[320], done[320], rejected[320];
   fake_host_t host;
   const stafet_adapter_t *plugin;
   void *state;
@@ -33,12 +34,12 @@ typedef struct ctx {
 
 static int setup(void **state) {
   ctx_t *c = calloc(1, sizeof *c);
-  snprintf(c->dir, sizeof c->dir, "%s/stafet-cprplugin-XXXXXX",
-           getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp");
-  if (mkdtemp(c->dir) == NULL)
-    return -1;
+  testkit_tempdir(c->dir, "cprplugin");
   snprintf(c->spool, sizeof c->spool, "%s/spool", c->dir);
   snprintf(c->data, sizeof c->data, "%s/data", c->dir);
+  snprintf(c->work, sizeof c->work, "%s/work", c->spool);
+  snprintf(c->done, sizeof c->done, "%s/done", c->spool);
+  snprintf(c->rejected, sizeof c->rejected, "%s/rejected", c->spool);
   fake_host_init(&c->host);
   fake_host_set(&c->host, "spool_dir", c->spool);
   fake_host_set(&c->host, "data_dir", c->data);
@@ -53,11 +54,9 @@ static int teardown(void **state) {
     c->plugin->stop(c->state);
   assert_false(fake_log_has_cpr(&c->host));
   fake_host_free(&c->host);
-  char cmd[300];
-  snprintf(cmd, sizeof cmd, "rm -rf '%s'", c->dir);
-  int rc = system(cmd);
+  int rc = testkit_rmrf(c->dir);
   free(c);
-  return rc == 0 ? 0 : -1;
+  return rc;
 }
 
 static void start(ctx_t *c) {
@@ -70,38 +69,6 @@ static void restart(ctx_t *c) {
   c->plugin->stop(c->state);
   c->state = NULL;
   start(c);
-}
-
-/* Writes a spool file the way a producer should: a temp name, then rename. */
-static void drop(ctx_t *c, const char *name, const char *text) {
-  char tmp[400], path[400];
-  snprintf(tmp, sizeof tmp, "%s/%s.tmp", c->spool, name);
-  snprintf(path, sizeof path, "%s/%s", c->spool, name);
-  FILE *f = fopen(tmp, "w");
-  assert_non_null(f);
-  fputs(text, f);
-  fclose(f);
-  assert_int_equal(rename(tmp, path), 0);
-}
-
-static char *slurp(ctx_t *c, const char *sub, const char *name) {
-  char path[400];
-  snprintf(path, sizeof path, "%s/%s/%s", c->spool, sub, name);
-  FILE *f = fopen(path, "r");
-  if (f == NULL)
-    return NULL;
-  char *buf = calloc(1, 65536);
-  size_t n = fread(buf, 1, 65535, f);
-  buf[n] = '\0';
-  fclose(f);
-  return buf;
-}
-
-static int exists(ctx_t *c, const char *sub, const char *name) {
-  char path[400];
-  struct stat st;
-  snprintf(path, sizeof path, "%s/%s/%s", c->spool, sub, name);
-  return stat(path, &st) == 0;
 }
 
 /* start; registered 0101901234 (Aabenraa); relocated to Aarhus; a record
@@ -130,7 +97,7 @@ static void test_file_published_bad_record_rejected(void **state) {
   assert_string_equal(c->host.provided[0], "cpr.person.get");
   char text[4096];
   mixed_file(text, sizeof text);
-  drop(c, "cpr_a.txt", text);
+  testkit_drop(c->spool, "cpr_a.txt", text);
   c->plugin->on_tick(c->state);
 
   assert_int_equal(c->host.n_pubs, 3);
@@ -159,9 +126,9 @@ static void test_file_published_bad_record_rejected(void **state) {
   assert_string_equal(m->new_address->street, "Vestergade");
   stafet__events__v1__cpr__person_relocated__free_unpacked(m, NULL);
 
-  assert_true(exists(c, "done", "cpr_a.txt"));
-  assert_false(exists(c, "work", "cpr_a.txt"));
-  char *rejects = slurp(c, "rejected", "cpr_a.txt.rejects");
+  assert_true(testkit_exists(c->done, "cpr_a.txt"));
+  assert_false(testkit_exists(c->work, "cpr_a.txt"));
+  char *rejects = testkit_slurp(c->rejected, "cpr_a.txt.rejects");
   assert_non_null(rejects);
   assert_non_null(strstr(rejects, "\n4;BAD_DATE;event date is not a calendar date YYYYMMDD;007"));
   assert_null(strstr(rejects, "\n2;"));
@@ -185,7 +152,7 @@ static void test_person_get_after_restart(void **state) {
   start(c);
   char text[4096];
   mixed_file(text, sizeof text);
-  drop(c, "cpr_a.txt", text);
+  testkit_drop(c->spool, "cpr_a.txt", text);
   c->plugin->on_tick(c->state);
   restart(c);
   request(c, "010190-1234");
@@ -213,11 +180,11 @@ static void test_bad_frame_rejects_file_whole(void **state) {
   mixed_file(text, sizeof text);
   char *count = strstr(text, "\n999") + 1 + 23;
   memcpy(count, "00000005", 8);
-  drop(c, "cpr_b.txt", text);
+  testkit_drop(c->spool, "cpr_b.txt", text);
   c->plugin->on_tick(c->state);
   assert_int_equal(c->host.n_pubs, 0);
-  assert_true(exists(c, "rejected", "cpr_b.txt"));
-  char *reason = slurp(c, "rejected", "cpr_b.txt.reason");
+  assert_true(testkit_exists(c->rejected, "cpr_b.txt"));
+  char *reason = testkit_slurp(c->rejected, "cpr_b.txt.reason");
   assert_non_null(reason);
   assert_string_equal(reason, "6;COUNT_MISMATCH;the end record counts 5 data records, the file "
                               "has 4\n");
@@ -229,11 +196,11 @@ static void test_back_pressure_resumes(void **state) {
   start(c);
   char text[4096];
   mixed_file(text, sizeof text);
-  drop(c, "cpr_a.txt", text);
+  testkit_drop(c->spool, "cpr_a.txt", text);
   c->host.publish_limit = 1; /* the outbox takes one, then is full */
   c->plugin->on_tick(c->state);
   assert_int_equal(c->host.n_pubs, 1);
-  assert_true(exists(c, "work", "cpr_a.txt"));
+  assert_true(testkit_exists(c->work, "cpr_a.txt"));
   c->plugin->on_tick(c->state);
   assert_int_equal(c->host.n_pubs, 1);
   c->host.publish_limit = -1;
@@ -242,8 +209,8 @@ static void test_back_pressure_resumes(void **state) {
   for (size_t i = 0; i < 3; i++)
     for (size_t k = i + 1; k < 3; k++)
       assert_string_not_equal(c->host.pubs[i].message_id, c->host.pubs[k].message_id);
-  assert_true(exists(c, "done", "cpr_a.txt"));
-  char *rejects = slurp(c, "rejected", "cpr_a.txt.rejects");
+  assert_true(testkit_exists(c->done, "cpr_a.txt"));
+  char *rejects = testkit_slurp(c->rejected, "cpr_a.txt.rejects");
   assert_non_null(rejects);
   assert_null(strstr(strstr(rejects, "4;BAD_DATE") + 1, "4;BAD_DATE")); /* once */
   free(rejects);
@@ -255,23 +222,23 @@ static void test_stop_mid_file_gives_same_ids(void **state) {
   start(c);
   char text[4096];
   mixed_file(text, sizeof text);
-  drop(c, "cpr_a.txt", text);
+  testkit_drop(c->spool, "cpr_a.txt", text);
   c->plugin->on_tick(c->state); /* line 2 only */
   assert_int_equal(c->host.n_pubs, 1);
   char first_id[65];
   snprintf(first_id, sizeof first_id, "%s", c->host.pubs[0].message_id);
   restart(c); /* the file stays in work/ and is read again */
-  assert_true(exists(c, "work", "cpr_a.txt"));
+  assert_true(testkit_exists(c->work, "cpr_a.txt"));
   fake_host_clear(&c->host);
-  for (int i = 0; i < 10 && !exists(c, "done", "cpr_a.txt"); i++)
+  for (int i = 0; i < 10 && !testkit_exists(c->done, "cpr_a.txt"); i++)
     c->plugin->on_tick(c->state);
-  assert_true(exists(c, "done", "cpr_a.txt"));
+  assert_true(testkit_exists(c->done, "cpr_a.txt"));
   assert_int_equal(c->host.n_pubs, 3);
   assert_string_equal(c->host.pubs[0].message_id, first_id);
   /* The same content under another name is another file: other ids. */
   fake_host_clear(&c->host);
-  drop(c, "cpr_c.txt", text);
-  for (int i = 0; i < 10 && !exists(c, "done", "cpr_c.txt"); i++)
+  testkit_drop(c->spool, "cpr_c.txt", text);
+  for (int i = 0; i < 10 && !testkit_exists(c->done, "cpr_c.txt"); i++)
     c->plugin->on_tick(c->state);
   assert_int_equal(c->host.n_pubs, 3);
   assert_string_not_equal(c->host.pubs[0].message_id, first_id);
@@ -295,7 +262,7 @@ static void test_protection(void **state) {
   file_add(text, sizeof text, &l, "\n");
   l = rec_end("P1", 5);
   file_add(text, sizeof text, &l, "\n");
-  drop(c, "p.txt", text);
+  testkit_drop(c->spool, "p.txt", text);
   c->plugin->on_tick(c->state);
   assert_int_equal(c->host.n_pubs, 5);
   const unsigned P = STAFET_SENSITIVITY_PERSONAL, PP = P | STAFET_SENSITIVITY_PROTECTED;
@@ -311,7 +278,7 @@ static void test_protection(void **state) {
   file_add(text, sizeof text, &l, "\n");
   l = rec_end("P2", 1);
   file_add(text, sizeof text, &l, "\n");
-  drop(c, "p2.txt", text);
+  testkit_drop(c->spool, "p2.txt", text);
   c->plugin->on_tick(c->state);
   request(c, "010190-1234");
   assert_non_null(strstr(c->host.reply, "\"protected\":true"));
@@ -334,7 +301,7 @@ static void test_files_in_the_making_are_left_alone(void **state) {
   fclose(f);
   c->plugin->on_tick(c->state);
   assert_int_equal(c->host.n_pubs, 0);
-  assert_false(exists(c, "rejected", "big.txt.tmp"));
+  assert_false(testkit_exists(c->rejected, "big.txt.tmp"));
   assert_int_equal(access(path, F_OK), 0);
 }
 

@@ -16,6 +16,7 @@
 #include "store.h"
 
 #include "stafet.h"
+#include "testkit.h"
 
 #include <jansson.h>
 #include <stdlib.h>
@@ -24,10 +25,7 @@
 static char dir[256], db[300];
 
 static int setup(void **state) {
-  snprintf(dir, sizeof dir, "%s/stafet-cprstore-XXXXXX",
-           getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp");
-  if (mkdtemp(dir) == NULL)
-    return -1;
+  testkit_tempdir(dir, "cprstore");
   snprintf(db, sizeof db, "%s/cpr.sqlite", dir);
   cpr_store_t *s;
   if (cpr_store_open(&s, db) != 0)
@@ -38,9 +36,7 @@ static int setup(void **state) {
 
 static int teardown(void **state) {
   cpr_store_close(*state);
-  char cmd[300];
-  snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
-  return system(cmd) == 0 ? 0 : -1;
+  return testkit_rmrf(dir);
 }
 
 static void apply(cpr_store_t *s, const line_t *l, unsigned long line) {

@@ -16,6 +16,7 @@
 #include <cmocka.h>
 
 #include "fake_host.h"
+#include "testkit.h"
 
 #include "stafet/events/v1/cpr.pb-c.h"
 #include "stafet/events/v1/debt.pb-c.h"
@@ -27,7 +28,7 @@
 #include <unistd.h>
 
 typedef struct ctx {
-  char dir[256], spool[300], data[300], import[300];
+  char dir[256], spool[300], data[300], import[300], done[320], rejected[320];
   fake_host_t host;
   const stafet_adapter_t *plugin;
   void *state;
@@ -35,13 +36,12 @@ typedef struct ctx {
 
 static int setup(void **state) {
   ctx_t *c = calloc(1, sizeof *c);
-  snprintf(c->dir, sizeof c->dir, "%s/stafet-debtplugin-XXXXXX",
-           getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp");
-  if (mkdtemp(c->dir) == NULL)
-    return -1;
+  testkit_tempdir(c->dir, "debtplugin");
   snprintf(c->spool, sizeof c->spool, "%s/spool", c->dir);
   snprintf(c->data, sizeof c->data, "%s/data", c->dir);
   snprintf(c->import, sizeof c->import, "%s/import", c->dir);
+  snprintf(c->done, sizeof c->done, "%s/done", c->spool);
+  snprintf(c->rejected, sizeof c->rejected, "%s/rejected", c->spool);
   fake_host_init(&c->host);
   fake_host_set(&c->host, "spool_dir", c->spool);
   fake_host_set(&c->host, "data_dir", c->data);
@@ -58,46 +58,14 @@ static int teardown(void **state) {
     c->plugin->stop(c->state);
   assert_false(fake_log_has_cpr(&c->host));
   fake_host_free(&c->host);
-  char cmd[300];
-  snprintf(cmd, sizeof cmd, "rm -rf '%s'", c->dir);
-  int rc = system(cmd);
+  int rc = testkit_rmrf(c->dir);
   free(c);
-  return rc == 0 ? 0 : -1;
+  return rc;
 }
 
 static void start(ctx_t *c) {
   assert_int_equal(c->plugin->init(&c->host.api, fake_host_handle(&c->host), &c->state), 0);
   assert_int_equal(c->plugin->start(c->state), 0);
-}
-
-static void drop(ctx_t *c, const char *name, const char *text) {
-  char tmp[400], path[400];
-  snprintf(tmp, sizeof tmp, "%s/.%s", c->spool, name);
-  snprintf(path, sizeof path, "%s/%s", c->spool, name);
-  FILE *f = fopen(tmp, "w");
-  assert_non_null(f);
-  fputs(text, f);
-  fclose(f);
-  assert_int_equal(rename(tmp, path), 0);
-}
-
-static char *slurp(const char *dir, const char *name) {
-  char path[600];
-  snprintf(path, sizeof path, "%s/%s", dir, name);
-  FILE *f = fopen(path, "r");
-  if (f == NULL)
-    return NULL;
-  char *buf = calloc(1, 65536);
-  size_t n = fread(buf, 1, 65535, f);
-  buf[n] = '\0';
-  fclose(f);
-  return buf;
-}
-
-static char *spool_file(ctx_t *c, const char *sub, const char *name) {
-  char dir[400];
-  snprintf(dir, sizeof dir, "%s/%s", c->spool, sub);
-  return slurp(dir, name);
 }
 
 static const char claims_csv[] =
@@ -118,7 +86,7 @@ static void test_export_with_bad_lines(void **state) {
   assert_string_equal(c->host.subscribed[0], "debtor_cpr_changes");
   assert_string_equal(c->host.sub_patterns[0], "cpr.person.deceased cpr.person.relocated");
   assert_string_equal(c->host.provided[0], "debt.summary.get");
-  drop(c, "fordringer-20240201.csv", claims_csv);
+  testkit_drop(c->spool, "fordringer-20240201.csv", claims_csv);
   c->plugin->on_tick(c->state);
   assert_int_equal(c->host.n_pubs, 2);
   fake_pub_t *p = &c->host.pubs[0];
@@ -136,7 +104,7 @@ static void test_export_with_bad_lines(void **state) {
   assert_int_equal(c->host.pubs[1].sensitivity, 0); /* a company */
   assert_string_equal(fake_pub_attr(&c->host.pubs[1], "debtor_kind"), "cvr");
 
-  char *rejects = spool_file(c, "rejected", "fordringer-20240201.csv.rejects");
+  char *rejects = testkit_slurp(c->rejected, "fordringer-20240201.csv.rejects");
   assert_non_null(rejects);
   const char *want[] = {"\n3;BAD_AMOUNT;beloeb is not an amount like 1.234,50;F-2;",
                         "\n4;BAD_DATE;",
@@ -148,7 +116,7 @@ static void test_export_with_bad_lines(void **state) {
     if (strstr(rejects, want[i]) == NULL)
       fail_msg("'%s' not in rejects:\n%s", want[i], rejects);
   free(rejects);
-  char *done = spool_file(c, "done", "fordringer-20240201.csv");
+  char *done = testkit_slurp(c->done, "fordringer-20240201.csv");
   assert_non_null(done);
   free(done);
 }
@@ -156,10 +124,10 @@ static void test_export_with_bad_lines(void **state) {
 static void test_unknown_header_rejects_file(void **state) {
   ctx_t *c = *state;
   start(c);
-  drop(c, "x.csv", "id;amount\n1;2\n");
+  testkit_drop(c->spool, "x.csv", "id;amount\n1;2\n");
   c->plugin->on_tick(c->state);
   assert_int_equal(c->host.n_pubs, 0);
-  char *reason = spool_file(c, "rejected", "x.csv.reason");
+  char *reason = testkit_slurp(c->rejected, "x.csv.reason");
   assert_non_null(reason);
   assert_int_equal(strncmp(reason, "1;UNKNOWN_HEADER;", 17), 0);
   free(reason);
@@ -179,10 +147,10 @@ static void request(ctx_t *c, const char *payload) {
 static void test_summary(void **state) {
   ctx_t *c = *state;
   start(c);
-  drop(c, "a-claims.csv", claims_csv);
-  drop(c, "b-payments.csv",
-       "fordring_id;debitor;beloeb;betalingsdato;kanal\n"
-       "F-1;010190-1234;234,50;10-02-2024;MobilePay\n");
+  testkit_drop(c->spool, "a-claims.csv", claims_csv);
+  testkit_drop(c->spool, "b-payments.csv",
+               "fordring_id;debitor;beloeb;betalingsdato;kanal\n"
+               "F-1;010190-1234;234,50;10-02-2024;MobilePay\n");
   c->plugin->on_tick(c->state);
   c->plugin->on_tick(c->state);
   request(c, "0101901234");
@@ -233,12 +201,12 @@ static void deliver_death(ctx_t *c, const char *message_id, const char *cpr) {
 static void test_death_stops_dunning(void **state) {
   ctx_t *c = *state;
   start(c);
-  drop(c, "claims.csv", claims_csv);
+  testkit_drop(c->spool, "claims.csv", claims_csv);
   c->plugin->on_tick(c->state);
   deliver_death(c, "cpr-0a1b-5", "010190-1234");
   assert_int_equal(c->host.n_acked, 1);
   assert_int_equal(c->host.n_nacked, 0);
-  char *text = slurp(c->import, "stafet-doedsbo-cpr-0a1b-5.csv");
+  char *text = testkit_slurp(c->import, "stafet-doedsbo-cpr-0a1b-5.csv");
   assert_non_null(text);
   assert_string_equal(text,
                       "instruktion_id;instruktion;debitor;dato;vejnavn;husnr;etage;doer;postnr;"
@@ -276,7 +244,7 @@ static void test_relocation_new_address(void **state) {
   deliver(c, "cpr.person.relocated", "cpr-77-3", buf, len,
           STAFET_SENSITIVITY_PERSONAL | STAFET_SENSITIVITY_PROTECTED);
   assert_int_equal(c->host.n_acked, 1);
-  char *text = slurp(c->import, "stafet-adresse-cpr-77-3.csv");
+  char *text = testkit_slurp(c->import, "stafet-adresse-cpr-77-3.csv");
   assert_non_null(text);
   assert_non_null(strstr(text, "\ncpr-77-3;NY_ADRESSE;010190-1234;01-04-2024;Vestergade;12B;2;tv;"
                                "8000;Aarhus C;0751;1\n"));
@@ -291,9 +259,7 @@ static void test_bad_payload_and_failed_write(void **state) {
   assert_int_equal(c->host.nack_requeue[0], 0);
   assert_int_equal(c->host.n_acked, 0);
   /* The import directory is gone: nothing is acked, the hub will redeliver. */
-  char cmd[400];
-  snprintf(cmd, sizeof cmd, "rm -rf '%s'", c->import);
-  assert_int_equal(system(cmd), 0);
+  assert_int_equal(testkit_rmrf(c->import), 0);
   fake_host_clear(&c->host);
   deliver_death(c, "cpr-x-2", "010190-1234");
   assert_int_equal(c->host.n_acked, 0);
@@ -303,7 +269,7 @@ static void test_bad_payload_and_failed_write(void **state) {
   assert_int_equal(mkdir(c->import, 0750), 0);
   deliver_death(c, "cpr-x-2", "010190-1234");
   assert_int_equal(c->host.n_acked, 1);
-  char *text = slurp(c->import, "stafet-doedsbo-cpr-x-2.csv");
+  char *text = testkit_slurp(c->import, "stafet-doedsbo-cpr-x-2.csv");
   assert_non_null(text);
   free(text);
 }
@@ -314,14 +280,14 @@ static void test_known_debtors_only(void **state) {
   fake_host_set(&c->host, "subscription_filter", "tenant=0751");
   start(c);
   assert_string_equal(c->host.sub_filters[0], "tenant=0751");
-  drop(c, "claims.csv", claims_csv);
+  testkit_drop(c->spool, "claims.csv", claims_csv);
   c->plugin->on_tick(c->state);
   deliver_death(c, "cpr-k-1", "020292-1234"); /* not a debtor */
   assert_int_equal(c->host.n_acked, 1);
-  char *text = slurp(c->import, "stafet-doedsbo-cpr-k-1.csv");
+  char *text = testkit_slurp(c->import, "stafet-doedsbo-cpr-k-1.csv");
   assert_null(text);
   deliver_death(c, "cpr-k-2", "010190-1234");
-  text = slurp(c->import, "stafet-doedsbo-cpr-k-2.csv");
+  text = testkit_slurp(c->import, "stafet-doedsbo-cpr-k-2.csv");
   assert_non_null(text);
   free(text);
 }

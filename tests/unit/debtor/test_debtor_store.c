@@ -16,6 +16,7 @@
 #include "summary_json.h"
 
 #include "stafet.h"
+#include "testkit.h"
 
 #include <jansson.h>
 #include <stdio.h>
@@ -24,10 +25,7 @@
 static char dir[256], db[300];
 
 static int setup(void **state) {
-  snprintf(dir, sizeof dir, "%s/stafet-debtstore-XXXXXX",
-           getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp");
-  if (mkdtemp(dir) == NULL)
-    return -1;
+  testkit_tempdir(dir, "debtstore");
   snprintf(db, sizeof db, "%s/debtor.sqlite", dir);
   debt_store_t *s;
   if (debt_store_open(&s, db) != 0)
@@ -38,9 +36,7 @@ static int setup(void **state) {
 
 static int teardown(void **state) {
   debt_store_close(*state);
-  char cmd[300];
-  snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
-  return system(cmd) == 0 ? 0 : -1;
+  return testkit_rmrf(dir);
 }
 
 static void apply(debt_store_t *s, debt_kind_t kind, const char *line, const char *source) {
