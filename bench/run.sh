@@ -342,8 +342,8 @@ routing_set() { # routing_set SYSTEM WATCH RESTART_FN [extra]: max rate and 1000
   for k in "${ROUTING[@]}"; do
     $restart
     w=$(watch_of "$s")
-    bench "$s" "$w" --label "route$k" --size 256 --noise "$k" "$@"
-    bench "$s" "$w" --label "routelat$k" --size 256 --noise "$k" --rate 1000 "$@"
+    bench "$s" "$w" --label "route$k" --size 256 --noise "$k" --setup-timeout 60 "$@"
+    bench "$s" "$w" --label "routelat$k" --size 256 --noise "$k" --rate 1000 --setup-timeout 60 "$@"
   done
 }
 
@@ -403,9 +403,9 @@ profile_hub() {
     bench stafet "$(watch_of stafet)" --label profile-perf --size 256 --out "$prof/perf-run.jsonl"
     wait "$perf_pid" || true
     perf report -i "$WORK/perf.data" --no-children --sort symbol --stdio 2>/dev/null |
-      grep -v '^$' | grep -E '^ +[0-9]' | head -40 >"$prof/perf-self.txt" || true
+      grep -E '^ +[0-9.]+%' | head -40 >"$prof/perf-self.txt" || true
     perf report -i "$WORK/perf.data" --no-children --sort dso --stdio 2>/dev/null |
-      grep -E '^ +[0-9]' | head -15 >"$prof/perf-dso.txt" || true
+      grep -E '^ +[0-9.]+%' | head -15 >"$prof/perf-dso.txt" || true
   fi
 }
 

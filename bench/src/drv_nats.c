@@ -24,7 +24,7 @@
 static natsConnection *noise_nc;
 
 /* send_asap: write every publish at once instead of through cnats's flusher
- * thread (for latency: request/reply and paced runs). */
+ * thread (for latency: request/reply). */
 static natsConnection *connect_nats_opt(const cfg_t *cfg, int global_delivery, int send_asap) {
   natsOptions *o = NULL;
   natsConnection *nc = NULL;
@@ -46,7 +46,7 @@ static natsConnection *connect_nats_opt(const cfg_t *cfg, int global_delivery, i
 }
 
 static natsConnection *connect_nats(const cfg_t *cfg, int global_delivery) {
-  return connect_nats_opt(cfg, global_delivery, cfg->rate > 0);
+  return connect_nats_opt(cfg, global_delivery, 0); /* cnats's default: buffered */
 }
 
 static void stream_name(const cfg_t *cfg, char *out, size_t n) {
