@@ -142,11 +142,13 @@ static void add_topic(const char *topic, const msg_counters_t *c, void *arg) {
   json_t *names = json_array();
   if (names != NULL) /* by patterns only: filters depend on each message */
     router_match(w->hub->durable_routes, topic, add_sub_name, names);
-  json_array_append_new(w->list,
-                        json_pack("{s:o,s:I,s:I,s:I,s:o}", "topic", json_masked(topic), "published",
-                                  (json_int_t)c->published, "delivered", (json_int_t)c->delivered,
-                                  "redelivered", (json_int_t)c->redelivered, "subscriptions",
-                                  names ? names : json_array()));
+  json_array_append_new(
+      w->list,
+      json_pack("{s:o,s:I,s:I,s:I,s:I,s:I,s:o}", "topic", json_masked(topic), "published",
+                (json_int_t)c->published, "delivered", (json_int_t)c->delivered, "redelivered",
+                (json_int_t)c->redelivered, "acked", (json_int_t)c->acked, "dead_lettered",
+                (json_int_t)(c->dead_max_deliveries + c->dead_nacked + c->dead_corrupt),
+                "subscriptions", names ? names : json_array()));
 }
 
 static void handle_topics(hub_t *hub, admin_req_t *req) {

@@ -111,11 +111,11 @@ static int deliver_entry(hub_t *hub, consumer_t *c, const char *id, const redisR
   int rc = net_send(hub, c->session, &frame, &payload);
   if (rc == 0) {
     privacy_audit(hub, c->session, c->sub->name, env, p ? p->str : "", len, stripped);
-    inflight_add(&c->inflight, sid);
+    inflight_add_tagged(&c->inflight, sid,
+                        metrics_on_deliver(hub, c->sub->name, env->topic, count));
     hub->stats.delivered++;
     if (count > 1)
       hub->stats.redelivered++;
-    metrics_on_deliver(hub, c->sub->name, env->topic, count);
     log_debug(&hub->log, "delivered", "msg_id=%s sub=%s delivery_id=%s count=%u session=%s",
               env->message_id, c->sub->name, id, count, c->session->id);
   }
@@ -225,12 +225,14 @@ void durable_kick_all(hub_t *hub) {
 
 /* ---- redelivery ---- */
 
-/* The claim script's last element: {"dead", n, id1, message_id1, ...}. */
+/* The claim script's last element: {"dead", n, id1, message_id1, topic1, ...}. */
 static void note_claim_dead(hub_t *hub, dsub_t *sub, const redisReply *tail) {
   hub->stats.dead_lettered += (uint64_t)tail->element[1]->integer;
   metrics_on_dead_letter(hub, sub->name, (size_t)tail->element[1]->integer,
                          "max_deliveries_exceeded");
-  for (size_t i = 2; i + 1 < tail->elements; i += 2)
+  for (size_t i = 2; i + 2 < tail->elements; i += 3)
+    metrics_on_topic_dead_name(hub, tail->element[i + 2]->str, "max_deliveries_exceeded");
+  for (size_t i = 2; i + 2 < tail->elements; i += 3)
     log_warn(&hub->log, "dead-lettered",
              "sub=%s msg_id=%s delivery_id=%s reason=max_deliveries_exceeded deliveries=%llu",
              sub->name, tail->element[i + 1]->str ? tail->element[i + 1]->str : "",
@@ -398,18 +400,34 @@ void durable_consumer_release(hub_t *hub, consumer_t *c) {
 
 /* ---- ack, nack, credit ---- */
 
+/* What becomes of settled deliveries, for the per-topic counts. */
+typedef struct settle {
+  enum { SETTLE_ACK, SETTLE_REQUEUE, SETTLE_DEAD } how;
+  const char *reason; /* SETTLE_DEAD */
+} settle_t;
+
+static void count_settled(void *tag, settle_t how) {
+  if (how.how == SETTLE_ACK)
+    metrics_on_topic_acked(tag);
+  else if (how.how == SETTLE_DEAD)
+    metrics_on_topic_dead(tag, how.reason);
+}
+
 /* Takes the ids this consumer holds out of its in-flight set; returns how many
  * it held (in `held`, as pointers into `ids`) and reports the first unknown. */
 static size_t take_held(consumer_t *c, char **ids, size_t n, const char **held,
-                        const char **first_unknown) {
+                        const char **first_unknown, settle_t how) {
   size_t k = 0;
   *first_unknown = NULL;
   for (size_t i = 0; i < n; i++) {
     stream_id_t sid;
-    if (stream_id_parse(ids[i], &sid) == 0 && inflight_remove(&c->inflight, sid))
+    void *tag = NULL;
+    if (stream_id_parse(ids[i], &sid) == 0 && inflight_take(&c->inflight, sid, &tag)) {
       held[k++] = ids[i];
-    else if (*first_unknown == NULL)
+      count_settled(tag, how);
+    } else if (*first_unknown == NULL) {
       *first_unknown = ids[i];
+    }
   }
   return k;
 }
@@ -417,7 +435,8 @@ static size_t take_held(consumer_t *c, char **ids, size_t n, const char **held,
 /* Common part of ack and nack: finds the consumer and the held ids.
  * Returns the consumer, or NULL after answering with an Error. */
 static consumer_t *settle_begin(hub_t *hub, session_t *s, uint64_t seq, const char *sub_name,
-                                char **ids, size_t n, const char ***held, size_t *n_held) {
+                                char **ids, size_t n, const char ***held, size_t *n_held,
+                                settle_t how) {
   consumer_t *c = find_consumer(s, sub_name);
   if (c == NULL) {
     net_send_error(hub, s->rid, s->rid_len, seq,
@@ -429,7 +448,7 @@ static consumer_t *settle_begin(hub_t *hub, session_t *s, uint64_t seq, const ch
   if (*held == NULL)
     return NULL;
   const char *unknown = NULL;
-  *n_held = take_held(c, ids, n, *held, &unknown);
+  *n_held = take_held(c, ids, n, *held, &unknown, how);
   if (unknown != NULL)
     net_send_error(hub, s->rid, s->rid_len, seq,
                    STAFET__WIRE__V1__ERROR_CODE__ERROR_UNKNOWN_DELIVERY,
@@ -442,7 +461,7 @@ void durable_on_ack(hub_t *hub, session_t *s, uint64_t seq, const Stafet__Wire__
   const char **held = NULL;
   size_t n_held = 0;
   consumer_t *c = settle_begin(hub, s, seq, ack->subscription, ack->delivery_ids,
-                               ack->n_delivery_ids, &held, &n_held);
+                               ack->n_delivery_ids, &held, &n_held, (settle_t){SETTLE_ACK, NULL});
   if (c == NULL)
     return;
   if (n_held > 0) {
@@ -470,8 +489,9 @@ void durable_on_ack(hub_t *hub, session_t *s, uint64_t seq, const Stafet__Wire__
 void durable_on_nack(hub_t *hub, session_t *s, uint64_t seq, const Stafet__Wire__V1__Nack *nack) {
   const char **held = NULL;
   size_t n_held = 0;
+  settle_t how = {nack->requeue ? SETTLE_REQUEUE : SETTLE_DEAD, nack->reason};
   consumer_t *c = settle_begin(hub, s, seq, nack->subscription, nack->delivery_ids,
-                               nack->n_delivery_ids, &held, &n_held);
+                               nack->n_delivery_ids, &held, &n_held, how);
   if (c == NULL)
     return;
   if (n_held > 0) {

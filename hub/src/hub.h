@@ -49,9 +49,11 @@ typedef struct stream_id {
   uint64_t seq;
 } stream_id_t;
 
-/* The deliveries one consumer holds (open addressing set of stream ids). */
+/* The deliveries one consumer holds (open addressing set of stream ids), each
+ * with an optional tag (metrics.c: the message's topic counters). */
 typedef struct inflight {
   stream_id_t *slots;
+  void **tags;     /* parallel to slots; borrowed */
   uint8_t *used;   /* 0 empty, 1 used, 2 deleted */
   size_t capacity; /* power of two */
   size_t count;
@@ -248,7 +250,11 @@ void stream_id_format(stream_id_t id, char *out, size_t out_size);
 
 /* inflight set */
 int inflight_add(inflight_t *set, stream_id_t id);
+/* Adds id with a tag (borrowed); a held id keeps its tag. */
+int inflight_add_tagged(inflight_t *set, stream_id_t id, void *tag);
 bool inflight_remove(inflight_t *set, stream_id_t id);
+/* Removes id; *tag (may be NULL) gets its tag. False if it was not held. */
+bool inflight_take(inflight_t *set, stream_id_t id, void **tag);
 void inflight_free(inflight_t *set);
 
 /* ---- transient.c ---- */

@@ -4,6 +4,8 @@
  * An ack must name a delivery the acking session holds (otherwise the hub
  * answers UNKNOWN_DELIVERY), and the set's size is what credit is measured
  * against. Open addressing with linear probing: no allocation per delivery.
+ * Each held id may carry a tag: the metrics' counters of its topic, so that an
+ * ack can be counted per topic without asking Redis what it was.
  */
 #include "hub.h"
 
@@ -46,22 +48,26 @@ static int grow(inflight_t *set) {
     capacity = set->capacity; /* only tombstones: rehash in place */
   inflight_t bigger = {0};
   bigger.slots = calloc(capacity, sizeof *bigger.slots);
+  bigger.tags = calloc(capacity, sizeof *bigger.tags);
   bigger.used = calloc(capacity, 1);
   bigger.capacity = capacity;
-  if (bigger.slots == NULL || bigger.used == NULL) {
-    free(bigger.slots);
-    free(bigger.used);
+  if (bigger.slots == NULL || bigger.tags == NULL || bigger.used == NULL) {
+    inflight_free(&bigger);
     return STAFET_ENOMEM;
   }
   for (size_t i = 0; i < set->capacity; i++)
     if (set->used[i] == 1)
-      inflight_add(&bigger, set->slots[i]);
+      inflight_add_tagged(&bigger, set->slots[i], set->tags[i]);
   inflight_free(set);
   *set = bigger;
   return 0;
 }
 
 int inflight_add(inflight_t *set, stream_id_t id) {
+  return inflight_add_tagged(set, id, NULL);
+}
+
+int inflight_add_tagged(inflight_t *set, stream_id_t id, void *tag) {
   if ((set->count + set->tombstones + 1) * 4 > set->capacity * 3) {
     int rc = grow(set);
     if (rc != 0)
@@ -80,6 +86,7 @@ int inflight_add(inflight_t *set, stream_id_t id) {
         set->tombstones--;
       set->used[free_slot] = 1;
       set->slots[free_slot] = id;
+      set->tags[free_slot] = tag;
       set->count++;
       return 0;
     }
@@ -87,6 +94,10 @@ int inflight_add(inflight_t *set, stream_id_t id) {
 }
 
 bool inflight_remove(inflight_t *set, stream_id_t id) {
+  return inflight_take(set, id, NULL);
+}
+
+bool inflight_take(inflight_t *set, stream_id_t id, void **tag) {
   if (set->capacity == 0)
     return false;
   for (size_t i = slot_of(id, set->capacity), n = 0; n < set->capacity;
@@ -94,6 +105,8 @@ bool inflight_remove(inflight_t *set, stream_id_t id) {
     if (set->used[i] == 0)
       return false;
     if (set->used[i] == 1 && set->slots[i].ms == id.ms && set->slots[i].seq == id.seq) {
+      if (tag != NULL)
+        *tag = set->tags[i];
       set->used[i] = 2;
       set->count--;
       set->tombstones++;
@@ -105,6 +118,7 @@ bool inflight_remove(inflight_t *set, stream_id_t id) {
 
 void inflight_free(inflight_t *set) {
   free(set->slots);
+  free(set->tags);
   free(set->used);
   memset(set, 0, sizeof *set);
 }

@@ -8,8 +8,8 @@
  *   <p>sub:{NAME}            HASH    definition: patterns, filters, ack_timeout_ms,
  *                                    max_deliveries, retention_ms, max_len, created_at_ms
  *   <p>q:{NAME}              STREAM  the queue; consumer group "stafet"; fields e (envelope),
- *                                    p (payload), m (message id)
- *   <p>dlq:{NAME}            STREAM  dead letters: e, p, m, reason, id, deliveries, at
+ *                                    p (payload), m (message id), t (topic)
+ *   <p>dlq:{NAME}            STREAM  dead letters: e, p, m, t, reason, id, deliveries, at
  *   <p>dedupe:MESSAGE_ID     HASH    accepted message id and its trace: topic, at, q:NAME =
  *                                    entry id, unroutable, dead:NAME = reason, replayed:NAME;
  *                                    expires after dedupe_ttl_ms

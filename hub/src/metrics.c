@@ -125,9 +125,9 @@ void metrics_on_publish(hub_t *hub, const char *topic) {
     topic_counters(hub, topic)->published++;
 }
 
-void metrics_on_deliver(hub_t *hub, const char *sub, const char *topic, uint32_t delivery_count) {
+void *metrics_on_deliver(hub_t *hub, const char *sub, const char *topic, uint32_t delivery_count) {
   if (hub->metrics == NULL)
-    return;
+    return NULL;
   msg_counters_t *t = topic_counters(hub, topic);
   sub_entry_t *s = sub_entry(hub, sub);
   t->delivered++;
@@ -136,6 +136,33 @@ void metrics_on_deliver(hub_t *hub, const char *sub, const char *topic, uint32_t
     s->counters.delivered++;
     s->counters.redelivered += delivery_count > 1;
   }
+  return t;
+}
+
+/* Dead-letter reasons fold into three: max_deliveries_exceeded, corrupt_entry,
+ * and whatever a consumer said when it rejected (nacked). */
+static void count_dead(msg_counters_t *c, size_t n, const char *reason) {
+  if (reason != NULL && strcmp(reason, "max_deliveries_exceeded") == 0)
+    c->dead_max_deliveries += n;
+  else if (reason != NULL && strcmp(reason, "corrupt_entry") == 0)
+    c->dead_corrupt += n;
+  else
+    c->dead_nacked += n;
+}
+
+void metrics_on_topic_acked(void *tag) {
+  if (tag != NULL)
+    ((msg_counters_t *)tag)->acked++;
+}
+
+void metrics_on_topic_dead(void *tag, const char *reason) {
+  if (tag != NULL)
+    count_dead(tag, 1, reason);
+}
+
+void metrics_on_topic_dead_name(hub_t *hub, const char *topic, const char *reason) {
+  if (hub->metrics != NULL && topic != NULL && topic[0] != '\0')
+    count_dead(topic_counters(hub, topic), 1, reason);
 }
 
 void metrics_on_ack(hub_t *hub, const char *sub, size_t n) {
@@ -152,14 +179,8 @@ void metrics_on_nack(hub_t *hub, const char *sub, size_t n) {
 
 void metrics_on_dead_letter(hub_t *hub, const char *sub, size_t n, const char *reason) {
   sub_entry_t *s = hub->metrics ? sub_entry(hub, sub) : NULL;
-  if (s == NULL)
-    return;
-  if (reason != NULL && strcmp(reason, "max_deliveries_exceeded") == 0)
-    s->counters.dead_max_deliveries += n;
-  else if (reason != NULL && strcmp(reason, "corrupt_entry") == 0)
-    s->counters.dead_corrupt += n;
-  else
-    s->counters.dead_nacked += n;
+  if (s != NULL)
+    count_dead(&s->counters, n, reason);
 }
 
 static void observe(histogram_t *h, const double *bounds, double seconds) {
@@ -349,6 +370,9 @@ static uint64_t get_acked(const msg_counters_t *c) {
 }
 static uint64_t get_nacked(const msg_counters_t *c) {
   return c->nacked;
+}
+static uint64_t get_dead(const msg_counters_t *c) {
+  return c->dead_max_deliveries + c->dead_nacked + c->dead_corrupt;
 }
 
 /* One counter family over a table: each entry is a name and msg_counters_t. */
@@ -563,6 +587,11 @@ int metrics_render(hub_t *hub, char **out, size_t *len) {
                "Durable deliveries (first and repeated), by topic.", get_delivered);
   topic_family(&b, m, "stafet_topic_redelivered_total", "Durable redeliveries, by topic.",
                get_redelivered);
+  topic_family(&b, m, "stafet_topic_acked_total",
+               "Acknowledged deliveries, by topic (acks of deliveries made by this hub).",
+               get_acked);
+  topic_family(&b, m, "stafet_topic_dead_lettered_total",
+               "Messages moved to a dead-letter stream, by topic.", get_dead);
   sub_family(&b, m, "stafet_subscription_delivered_total",
              "Durable deliveries (first and repeated), by subscription.", get_delivered);
   sub_family(&b, m, "stafet_subscription_redelivered_total",

@@ -55,7 +55,14 @@ void metrics_free(metrics_t *m);
 
 /* Hooks for the hot path; all names are borrowed. Cheap; never fail loudly. */
 void metrics_on_publish(hub_t *hub, const char *topic);
-void metrics_on_deliver(hub_t *hub, const char *sub, const char *topic, uint32_t delivery_count);
+/* Returns a tag for the delivery (the topic's counters; stable until
+ * metrics_free) to keep with it, for metrics_on_topic_acked/dead. */
+void *metrics_on_deliver(hub_t *hub, const char *sub, const char *topic, uint32_t delivery_count);
+/* Per-topic outcome of a delivery, by its tag (NULL: not counted). */
+void metrics_on_topic_acked(void *tag);
+void metrics_on_topic_dead(void *tag, const char *reason);
+/* The same by topic name, where no tag is at hand (the claim sweep's dead letters). */
+void metrics_on_topic_dead_name(hub_t *hub, const char *topic, const char *reason);
 void metrics_on_ack(hub_t *hub, const char *sub, size_t n);
 void metrics_on_nack(hub_t *hub, const char *sub, size_t n);
 void metrics_on_dead_letter(hub_t *hub, const char *sub, size_t n, const char *reason);

@@ -24,7 +24,7 @@ static const char publish_lua[] =
     "local stored = 0\n"
     "for i = 2, #KEYS do\n"
     "  local id = redis.call('XADD', KEYS[i], 'NOMKSTREAM', '*', 'e', ARGV[2], 'p', ARGV[3],\n"
-    "                        'm', ARGV[4])\n"
+    "                        'm', ARGV[4], 't', ARGV[5])\n"
     "  if id then\n"
     "    stored = stored + 1\n"
     "    local name = string.match(KEYS[i], '{(.*)}$')\n"
@@ -43,23 +43,23 @@ static const char publish_lua[] =
   ENTRY_FIELDS_FN                                                                                  \
   "local function dead(id, reason, count, now, tp)\n"                                              \
   "  local e = redis.call('XRANGE', KEYS[1], id, id)\n"                                            \
-  "  local m = ''\n"                                                                                \
+  "  local m, t = '', ''\n"                                                                        \
   "  if #e > 0 then\n"                                                                             \
   "    local env, pay\n"                                                                           \
-  "    env, pay, m = entry_fields(e[1][2])\n"                                                \
-  "    redis.call('XADD', KEYS[2], '*', 'e', env, 'p', pay, 'm', m, 'reason', reason, 'id', id,\n" \
-  "               'deliveries', count, 'at', now)\n"                                               \
+  "    env, pay, m, t = entry_fields(e[1][2])\n"                                                   \
+  "    redis.call('XADD', KEYS[2], '*', 'e', env, 'p', pay, 'm', m, 't', t, 'reason', reason,\n"   \
+  "               'id', id, 'deliveries', count, 'at', now)\n"                                     \
   "    note_trace(tp, m, 'dead:' .. queue_name(KEYS[1]), reason)\n"                                \
   "  end\n"                                                                                        \
   "  redis.call('XACK', KEYS[1], ARGV[1], id)\n"                                                   \
-  "  if #e > 0 then return 1, m end\n"                                                             \
-  "  return 0, ''\n"                                                                               \
+  "  if #e > 0 then return 1, m, t end\n"                                                          \
+  "  return 0, '', ''\n"                                                                           \
   "end\n"
 
 /* KEYS[1] queue, KEYS[2] dlq. ARGV[1] group, ARGV[2] consumer, ARGV[3] min idle ms,
  * ARGV[4] count, ARGV[5] max deliveries, ARGV[6] now ms, ARGV[7] trace key prefix.
  * Returns {{id, fields, delivery_count}, ...} claimed for ARGV[2], and a last element
- * {"dead", n, id1, message_id1, ...} with the entries dead-lettered. */
+ * {"dead", n, id1, message_id1, topic1, ...} with the entries dead-lettered. */
 static const char claim_lua[] = DEADLETTER_FN
     "local out = {}\n"
     "local deadn, deadlist = 0, {}\n"
@@ -67,10 +67,11 @@ static const char claim_lua[] = DEADLETTER_FN
     "for _, p in ipairs(pend) do\n"
     "  local id, count = p[1], tonumber(p[4])\n"
     "  if count >= tonumber(ARGV[5]) then\n"
-    "    local _, m = dead(id, 'max_deliveries_exceeded', count, ARGV[6], ARGV[7] or '')\n"
+    "    local _, m, t = dead(id, 'max_deliveries_exceeded', count, ARGV[6], ARGV[7] or '')\n"
     "    deadn = deadn + 1\n"
     "    deadlist[#deadlist + 1] = id\n"
     "    deadlist[#deadlist + 1] = m\n"
+    "    deadlist[#deadlist + 1] = t\n"
     "  else\n"
     "    local c = redis.call('XCLAIM', KEYS[1], ARGV[1], ARGV[2], 0, id)\n"
     "    if type(c[1]) == 'table' then\n"

@@ -22,23 +22,24 @@ typedef enum {
 extern const char *const script_sources[SCRIPT_COUNT];
 
 /* Lua helpers shared by scripts.c and scripts_admin.c:
- * entry_fields(f) -> envelope, payload, message id of a stream entry's fields;
+ * entry_fields(f) -> envelope, payload, message id, topic of a stream entry's fields;
  * queue_name(key) -> NAME of "<p>q:{NAME}";
  * note_trace(tp, m, field, value) sets a field of the trace hash tp..m if it
  * still exists (it expires with the dedupe TTL; never re-created without one). */
 #define ENTRY_FIELDS_FN                                                                            \
   "local function entry_fields(f)\n"                                                               \
-  "  local env, pay, m = '', '', ''\n"                                                             \
+  "  local env, pay, m, t = '', '', '', ''\n"                                                      \
   "  for k = 1, #f, 2 do\n"                                                                        \
-  "    if f[k] == 'e' then env = f[k + 1] elseif f[k] == 'p' then pay = f[k + 1]\n"                 \
-  "    elseif f[k] == 'm' then m = f[k + 1] end\n"                                                 \
+  "    if f[k] == 'e' then env = f[k + 1] elseif f[k] == 'p' then pay = f[k + 1]\n"                \
+  "    elseif f[k] == 'm' then m = f[k + 1] elseif f[k] == 't' then t = f[k + 1] end\n"            \
   "  end\n"                                                                                        \
-  "  return env, pay, m\n"                                                                         \
+  "  return env, pay, m, t\n"                                                                      \
   "end\n"                                                                                          \
   "local function queue_name(key) return string.match(key, '{(.*)}$') or '' end\n"                 \
   "local function note_trace(tp, m, field, value)\n"                                               \
   "  if tp == '' or m == '' then return end\n"                                                     \
-  "  if redis.call('TYPE', tp .. m).ok == 'hash' then redis.call('HSET', tp .. m, field, value) end\n" \
+  "  if redis.call('TYPE', tp .. m).ok == 'hash' then redis.call('HSET', tp .. m, field, value) "  \
+  "end\n"                                                                                          \
   "end\n"
 
 extern const char script_queue_stats_lua[];

@@ -68,6 +68,7 @@ static void test_metrics_pass_promtool(void **state) {
       strstr(text, "stafet_subscription_delivered_total{subscription=\"folkeregister\"} 7\n"));
   assert_non_null(
       strstr(text, "stafet_subscription_acked_total{subscription=\"folkeregister\"} 7\n"));
+  assert_non_null(strstr(text, "stafet_topic_acked_total{topic=\"cpr.person.relocated\"} 7\n"));
   assert_non_null(strstr(text, "stafet_adapters_connected{adapter=\"metrics_test\"} 1\n"));
   assert_non_null(strstr(text, "# TYPE stafet_redis_roundtrip_seconds histogram\n"));
   assert_non_null(strstr(text, "# TYPE stafet_request_duration_seconds histogram\n"));

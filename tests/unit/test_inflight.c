@@ -50,6 +50,17 @@ static void test_set_add_remove_grow(void **state) {
   assert_true(set.capacity <= 16384);
   inflight_free(&set);
   assert_false(inflight_remove(&set, (stream_id_t){1, 1}));
+  /* Tags survive growth and come back when the id is taken. */
+  int tags[200];
+  for (int i = 0; i < 200; i++)
+    assert_int_equal(inflight_add_tagged(&set, (stream_id_t){5000 + i, 1}, &tags[i]), 0);
+  for (int i = 199; i >= 0; i--) {
+    void *tag = NULL;
+    assert_true(inflight_take(&set, (stream_id_t){5000 + i, 1}, &tag));
+    assert_ptr_equal(tag, &tags[i]);
+  }
+  assert_int_equal(set.count, 0);
+  inflight_free(&set);
 }
 
 int main(void) {

@@ -76,6 +76,18 @@ static void test_counts_per_topic_and_subscription(void **state) {
                 "reason=\"nacked\"} 1\n");
   assert_has(t, "stafet_hub_info{hub_id=\"hub-1\"} 1\n");
   assert_int_equal(metrics_sub(hub, "folkeregister")->delivered, 2);
+  assert_int_equal(metrics_topic(hub, "cpr.person.relocated")->published, 3);
+  free(t);
+  /* Per topic, acks and dead letters are counted through the delivery's tag. */
+  void *tag = metrics_on_deliver(hub, "folkeregister", "cpr.person.deceased", 1);
+  metrics_on_topic_acked(tag);
+  metrics_on_topic_dead(metrics_on_deliver(hub, "folkeregister", "cpr.person.deceased", 1),
+                        "schema_mismatch");
+  metrics_on_topic_dead_name(hub, "cpr.person.deceased", "max_deliveries_exceeded");
+  metrics_on_topic_acked(NULL); /* a delivery without a tag: not counted, no crash */
+  t = render(hub);
+  assert_has(t, "stafet_topic_acked_total{topic=\"cpr.person.deceased\"} 1\n");
+  assert_has(t, "stafet_topic_dead_lettered_total{topic=\"cpr.person.deceased\"} 2\n");
   assert_null(metrics_sub(hub, "nobody"));
   free(t);
 }
