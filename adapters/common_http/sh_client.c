@@ -10,6 +10,7 @@
 #include "stafet.h"
 
 #include <curl/curl.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -68,8 +69,10 @@ static void finish_done(sh_client_t *c) {
       curl_easy_getinfo(t->easy, CURLINFO_RESPONSE_CODE, &status);
     else if (t->error[0] == '\0')
       snprintf(t->error, sizeof t->error, "%s", curl_easy_strerror(m->data.result));
+    char error[CURL_ERROR_SIZE]; /* t is freed before fn runs: keep a copy */
+    snprintf(error, sizeof error, "%s", m->data.result == CURLE_OK ? "" : t->error);
     sh_response_t r = {.status = status,
-                       .error = m->data.result == CURLE_OK ? "" : t->error,
+                       .error = error,
                        .body = t->body ? t->body : "",
                        .body_len = t->len};
     sh_done_fn fn = t->fn;
