@@ -18,6 +18,8 @@ PACKAGES=(
   clang libclang-rt-14-dev
   # tests of the admin HTTP: promtool checks /metrics, headless Chromium the dashboard
   prometheus chromium chromium-driver
+  # case/contact/webhook adapters: webhook HMAC-SHA256 (OpenSSL libcrypto), the case store (SQLite)
+  libssl-dev libsqlite3-dev
 )
 
 missing=()
