@@ -42,6 +42,12 @@ static const option_def_t options[] = {
     STR_OPT(redis_appendfsync, "always", "embedded Redis AOF fsync policy: always or everysec"),
     STR_OPT(curve_secret_key_file, "",
             "file with the hub's CURVE secret key (Z85): turns on authentication and ACLs"),
+    STR_OPT(redis_sentinels, "",
+            "Redis Sentinels host:port,host:port: find (and follow) the master through them"),
+    STR_OPT(redis_master_name, "stafet", "the master's name in Sentinel"),
+    U64_OPT(redis_wait_replicas, "0",
+            "acknowledge a publish only once this many replicas hold it (Redis WAIT)"),
+    U64_OPT(redis_wait_timeout_ms, "1000", "longest WAIT for replicas before STORE_UNAVAILABLE"),
     STR_OPT(redis_user, "", "external Redis: ACL user to AUTH as (embedded: generated)"),
     STR_OPT(redis_password_file, "",
             "external Redis: file with the AUTH password (embedded: data_dir/redis.pass)"),
@@ -267,13 +273,12 @@ void config_print_help(FILE *out, const char *prog) {
       flag[k] = options[i].key[k] == '_' ? '-' : options[i].key[k];
     fprintf(out, "  --%-20s %s [%s]\n", flag, options[i].help, options[i].def);
   }
-  fprintf(out,
-          "\n  --config FILE          read settings from FILE first\n"
-          "  --help                 this text\n"
-          "  --version              print the version\n"
-          "\nSignals: SIGTERM or SIGINT drain in-flight work and exit.\n"
-          "Admin HTTP (admin_bind): / dashboard, /metrics, /healthz, /readyz, /api/...;\n"
-          "stafetctl talks to it.\n"
-          "Documentation: README.md, docs/operations.md (runbook), docs/protocol.md,\n"
-          "docs/architecture.md, docs/redis-keys.md\n");
+  fprintf(out, "\n  --config FILE          read settings from FILE first\n"
+               "  --help                 this text\n"
+               "  --version              print the version\n"
+               "\nSignals: SIGTERM or SIGINT drain in-flight work and exit.\n"
+               "Admin HTTP (admin_bind): / dashboard, /metrics, /healthz, /readyz, /api/...;\n"
+               "stafetctl talks to it.\n"
+               "Documentation: README.md, docs/operations.md (runbook), docs/protocol.md,\n"
+               "docs/architecture.md, docs/redis-keys.md\n");
 }

@@ -21,10 +21,14 @@ typedef struct hub_config {
   char redis_server[CONFIG_STR_MAX];          /* binary for the embedded Redis */
   char redis_appendfsync[16];                 /* embedded Redis AOF policy: always|everysec */
   char curve_secret_key_file[CONFIG_STR_MAX]; /* "" = CURVE off */
-  char redis_user[64];                        /* external Redis: ACL user for AUTH ("" = default) */
-  char redis_password_file[CONFIG_STR_MAX];   /* external Redis: file holding the password */
-  char prefix[64];                            /* Redis key prefix */
-  char hub_id[64];                            /* "" = hostname-pid */
+  char redis_sentinels[CONFIG_STR_MAX]; /* "host:port,host:port": find the master via Sentinel */
+  char redis_master_name[64];
+  uint64_t redis_wait_replicas; /* ack a publish only once this many replicas have it */
+  uint64_t redis_wait_timeout_ms;
+  char redis_user[64];                      /* external Redis: ACL user for AUTH ("" = default) */
+  char redis_password_file[CONFIG_STR_MAX]; /* external Redis: file holding the password */
+  char prefix[64];                          /* Redis key prefix */
+  char hub_id[64];                          /* "" = hostname-pid */
   char log_level[16];
   uint64_t heartbeat_ms;
   uint64_t ack_timeout_ms; /* default for new durable subscriptions */

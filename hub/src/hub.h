@@ -135,11 +135,16 @@ typedef struct store {
   uint64_t pending; /* commands awaiting a reply */
   uint64_t reconnect_delay_ms;
   uv_timer_t reconnect_timer;
+  uv_timer_t connect_timer; /* gives up on a connect that never completes */
   char host[256];
   int port;
   char unix_path[CONFIG_STR_MAX];
-  char user[64];      /* AUTH user ("" = none) */
-  char password[128]; /* AUTH password ("" = no AUTH) */
+  bool resolved;          /* sentinel: host/port is the current master */
+  bool resolving;         /* sentinel: a question is out */
+  size_t sentinel_cursor; /* sentinel: which one to ask first */
+  bool demoted;           /* saw READONLY: the master became a replica */
+  char user[64];          /* AUTH user ("" = none) */
+  char password[128];     /* AUTH password ("" = no AUTH) */
   bool closing;
 } store_t;
 

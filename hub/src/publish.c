@@ -37,6 +37,8 @@ typedef struct publish_ctx {
   zmq_msg_t payload;
   size_t n_subs;
   char **sub_names; /* owned: subscriptions to wake after the store */
+  bool duplicate;   /* the store's answer, kept while WAIT runs */
+  uint32_t stored;
 } publish_ctx_t;
 
 typedef struct match_list {
@@ -141,6 +143,52 @@ static void publish_accepted(hub_t *hub, publish_ctx_t *ctx, uint32_t stored) {
   }
 }
 
+/* The store's answer is final: acknowledge (or hand on) the publish. */
+static void publish_done(hub_t *hub, publish_ctx_t *ctx) {
+  if (ctx->duplicate) {
+    hub->stats.duplicates++;
+    log_debug(&hub->log, "publish duplicate", "msg_id=%s",
+              ctx->frame->publish->envelope->message_id);
+    send_ack(hub, ctx, true, 0);
+  } else {
+    publish_accepted(hub, ctx, ctx->stored);
+  }
+}
+
+/* WAIT answered: as many replicas as asked hold the message, or not yet. */
+static void on_replicated(hub_t *hub, redisReply *reply, void *arg) {
+  publish_ctx_t *ctx = arg;
+  if (reply != NULL && reply->type == REDIS_REPLY_INTEGER &&
+      (uint64_t)reply->integer >= hub->cfg.redis_wait_replicas) {
+    publish_done(hub, ctx);
+  } else {
+    net_send_error(hub, ctx->rid, ctx->rid_len, ctx->seq,
+                   STAFET__WIRE__V1__ERROR_CODE__ERROR_STORE_UNAVAILABLE,
+                   "%s is stored but not yet on %llu replica(s); re-send it (it will not be "
+                   "stored twice)",
+                   ctx->frame->publish->envelope->message_id,
+                   (unsigned long long)hub->cfg.redis_wait_replicas);
+  }
+  publish_ctx_free(ctx);
+}
+
+/* With redis_wait_replicas, the ack waits until that many replicas have it. */
+static bool wait_for_replicas(hub_t *hub, publish_ctx_t *ctx) {
+  if (hub->cfg.redis_wait_replicas == 0)
+    return false;
+  char n[24], timeout[24];
+  snprintf(n, sizeof n, "%llu", (unsigned long long)hub->cfg.redis_wait_replicas);
+  snprintf(timeout, sizeof timeout, "%llu", (unsigned long long)hub->cfg.redis_wait_timeout_ms);
+  const char *argv[] = {"WAIT", n, timeout};
+  if (store_command(hub, on_replicated, ctx, 3, argv, NULL) == 0)
+    return true;
+  net_send_error(hub, ctx->rid, ctx->rid_len, ctx->seq,
+                 STAFET__WIRE__V1__ERROR_CODE__ERROR_STORE_UNAVAILABLE,
+                 "redis unavailable before replication was confirmed; re-send it");
+  publish_ctx_free(ctx);
+  return true;
+}
+
 static void on_stored(hub_t *hub, redisReply *reply, void *arg) {
   publish_ctx_t *ctx = arg;
   const char *id = ctx->frame->publish->envelope->message_id;
@@ -155,17 +203,17 @@ static void on_stored(hub_t *hub, redisReply *reply, void *arg) {
                    STAFET__WIRE__V1__ERROR_CODE__ERROR_INTERNAL, "store failed for %s", id);
   } else {
     long long status = reply->element[0]->integer, value = reply->element[1]->integer;
-    if (status == 0) {
-      hub->stats.duplicates++;
-      log_debug(&hub->log, "publish duplicate", "msg_id=%s", id);
-      send_ack(hub, ctx, true, 0);
-    } else if (status == 2 && value >= 1 && (size_t)value <= ctx->n_subs) {
+    if (status == 2 && value >= 1 && (size_t)value <= ctx->n_subs) {
       net_send_error(hub, ctx->rid, ctx->rid_len, ctx->seq,
                      STAFET__WIRE__V1__ERROR_CODE__ERROR_QUEUE_FULL,
                      "subscription '%s' is at its max_len; %s was not stored anywhere",
                      ctx->sub_names[value - 1], id);
     } else {
-      publish_accepted(hub, ctx, ctx->n_subs ? (uint32_t)value : 0);
+      ctx->duplicate = status == 0;
+      ctx->stored = status == 1 && ctx->n_subs ? (uint32_t)value : 0;
+      if (wait_for_replicas(hub, ctx))
+        return; /* on_replicated finishes */
+      publish_done(hub, ctx);
     }
   }
   publish_ctx_free(ctx);

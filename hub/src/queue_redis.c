@@ -17,6 +17,7 @@
 #include "keys.h"
 #include "metrics.h"
 #include "request.h"
+#include "sentinel.h"
 #include "stafet.h"
 
 #include <hiredis/adapters/libuv.h>
@@ -58,6 +59,15 @@ void store_key(const hub_t *hub, char *out, size_t out_size, const char *fmt, co
 static void on_command_reply(redisAsyncContext *ac, void *reply, void *privdata) {
   pending_cmd_t *p = privdata;
   hub_t *hub = p->hub;
+  const redisReply *r = reply;
+  if (r != NULL && r->type == REDIS_REPLY_ERROR && strncmp(r->str, "READONLY", 8) == 0 &&
+      !hub->store.demoted) {
+    /* Our master was demoted (a failover): find the new one. */
+    hub->store.demoted = true;
+    log_warn(&hub->log, "redis master is now a replica; reconnecting", "host=%s port=%d",
+             hub->store.host, hub->store.port);
+    redisAsyncDisconnect(ac);
+  }
   hub->store.pending--;
   if (reply != NULL)
     metrics_observe_redis(hub, uv_hrtime() - p->sent_ns);
@@ -207,6 +217,7 @@ static void on_change_message(redisAsyncContext *ac, void *reply_ptr, void *priv
 static void lost(hub_t *hub, const char *which, const char *why) {
   bool was_ready = hub->store.ready;
   hub->store.ready = false;
+  hub->store.resolved = false; /* with Sentinel: ask again who the master is */
   if (!hub->store.closing) {
     log_warn(&hub->log, "redis connection lost", "conn=%s err=\"%s\"", which, why);
     store_schedule_reconnect(hub);
@@ -222,6 +233,7 @@ static void on_cmd_connect(const redisAsyncContext *ac, int status) {
     return;
   }
   hub->store.cmd_connected = true;
+  hub->store.demoted = false;
   send_auth(hub, hub->store.cmd);
   load_scripts(hub);
 }
@@ -278,8 +290,50 @@ static redisAsyncContext *connect_one(hub_t *hub) {
   return ac;
 }
 
+static void store_connect(hub_t *hub);
+
+/* hiredis 0.14's libuv adapter drops poll errors, so a TCP connect that
+ * fails after EINPROGRESS never calls back: give up on it after a while. */
+#define CONNECT_TIMEOUT_MS 1000
+
+static void on_connect_watchdog(uv_timer_t *t) {
+  hub_t *hub = t->data;
+  store_t *st = &hub->store;
+  bool stuck = false;
+  if (st->cmd != NULL && !st->cmd_connected) {
+    redisAsyncFree(st->cmd); /* never connected: no disconnect callback */
+    st->cmd = NULL;
+    stuck = true;
+  }
+  if (st->sub != NULL && !st->sub_connected) {
+    redisAsyncFree(st->sub);
+    st->sub = NULL;
+    stuck = true;
+  }
+  if (stuck)
+    lost(hub, "cmd", "connect timed out");
+}
+
+static void on_master_resolved(hub_t *hub, bool ok) {
+  hub->store.resolving = false;
+  hub->store.resolved = ok;
+  if (hub->store.closing)
+    return;
+  if (ok)
+    store_connect(hub);
+  else
+    store_schedule_reconnect(hub);
+}
+
 static void store_connect(hub_t *hub) {
   store_t *st = &hub->store;
+  if (sentinel_enabled(hub) && !st->resolved) {
+    if (!st->resolving) {
+      st->resolving = true;
+      sentinel_resolve(hub, on_master_resolved);
+    }
+    return;
+  }
   if (st->cmd == NULL) {
     st->cmd = connect_one(hub);
     if (st->cmd != NULL) {
@@ -294,8 +348,12 @@ static void store_connect(hub_t *hub) {
       redisAsyncSetDisconnectCallback(st->sub, on_sub_disconnect);
     }
   }
-  if (st->cmd == NULL)
+  if (st->cmd == NULL) {
+    st->resolved = false; /* with Sentinel: that master is gone, ask again */
     store_schedule_reconnect(hub);
+  } else {
+    uv_timer_start(&st->connect_timer, on_connect_watchdog, CONNECT_TIMEOUT_MS, 0);
+  }
 }
 
 static void on_reconnect_timer(uv_timer_t *t) {
@@ -331,14 +389,20 @@ int store_open(hub_t *hub) {
   store_t *st = &hub->store;
   uv_timer_init(hub->loop, &st->reconnect_timer);
   st->reconnect_timer.data = hub;
+  uv_timer_init(hub->loop, &st->connect_timer);
+  st->connect_timer.data = hub;
   const char *addr = hub->cfg.redis;
   char embedded[CONFIG_STR_MAX + 8];
   if (addr[0] == '\0') {
     snprintf(embedded, sizeof embedded, "unix:%s", hub->embed.socket_path);
     addr = embedded;
   }
-  if (hub->cfg.redis[0] != '\0' && read_password(hub) != 0)
+  if ((hub->cfg.redis[0] != '\0' || sentinel_enabled(hub)) && read_password(hub) != 0)
     return STAFET_EINVAL;
+  if (sentinel_enabled(hub)) {
+    store_connect(hub); /* the master's address comes from the sentinels */
+    return 0;
+  }
   if (parse_address(st, addr) != 0) {
     log_error(&hub->log, "bad redis address", "redis=\"%s\" want=\"unix:/path or host:port\"",
               addr);
@@ -354,6 +418,8 @@ void store_close(hub_t *hub) {
   st->ready = false;
   uv_timer_stop(&st->reconnect_timer);
   uv_close((uv_handle_t *)&st->reconnect_timer, NULL);
+  uv_timer_stop(&st->connect_timer);
+  uv_close((uv_handle_t *)&st->connect_timer, NULL);
   if (st->sub != NULL)
     redisAsyncDisconnect(st->sub);
   if (st->cmd != NULL)

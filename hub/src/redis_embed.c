@@ -186,7 +186,7 @@ int redis_embed_start(hub_t *hub) {
   snprintf(e->pid_path, sizeof e->pid_path, "%.480s/redis.pid", hub->cfg.data_dir);
   uv_timer_init(hub->loop, &e->restart_timer);
   e->restart_timer.data = hub;
-  if (hub->cfg.redis[0] != '\0')
+  if (hub->cfg.redis[0] != '\0' || hub->cfg.redis_sentinels[0] != '\0')
     return 0; /* external Redis */
   e->enabled = true;
   char password[128];

@@ -4,14 +4,17 @@
  */
 #include "harness.h"
 
+#include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <hiredis/hiredis.h>
+#include <netinet/in.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -38,7 +41,7 @@ void th_rmdir(const char *dir) {
     fprintf(stderr, "could not remove %s\n", dir);
 }
 
-static pid_t spawn(char *const argv[], const char *log_path) {
+pid_t th_spawn(char *const argv[], const char *log_path) {
   pid_t pid = fork();
   if (pid == 0) {
     int fd = open(log_path, O_WRONLY | O_CREAT | O_APPEND, 0600);
@@ -52,6 +55,19 @@ static pid_t spawn(char *const argv[], const char *log_path) {
     _exit(127);
   }
   return pid;
+}
+
+int th_free_port(void) {
+  int fd = socket(AF_INET, SOCK_STREAM, 0);
+  struct sockaddr_in a = {.sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
+  socklen_t len = sizeof a;
+  int port = -1;
+  if (fd >= 0 && bind(fd, (struct sockaddr *)&a, sizeof a) == 0 &&
+      getsockname(fd, (struct sockaddr *)&a, &len) == 0)
+    port = ntohs(a.sin_port);
+  if (fd >= 0)
+    close(fd);
+  return port;
 }
 
 static bool redis_answers(const char *socket) {
@@ -90,7 +106,7 @@ int th_redis_start(th_redis_t *r, const char *dir) {
                   "--save",
                   "",
                   NULL};
-  r->pid = spawn(argv, log_path);
+  r->pid = th_spawn(argv, log_path);
   /* Redis loads its AOF before it answers: wait for the answer (polling a
    * condition; the short pause only spaces the attempts). */
   for (long long end = th_now_ms() + 10000; th_now_ms() < end; pause_ms(10))
@@ -188,7 +204,7 @@ int th_hub_start(th_hub_t *h, const char *dir, const th_redis_t *r) {
   for (int i = 0; h->extra[i] != NULL && n < 46; i++)
     argv[n++] = (char *)h->extra[i];
   argv[n] = NULL;
-  h->pid = spawn(argv, h->log_path);
+  h->pid = th_spawn(argv, h->log_path);
   return h->pid > 0 ? 0 : -1;
 }
 
@@ -258,7 +274,7 @@ int th_adapter_start(th_adapter_t *a, const char *bin, const char *dir, const ch
   if (f == NULL || fputs(config_text, f) < 0 || fclose(f) != 0)
     return -1;
   char *argv[] = {(char *)bin, "--config", a->config_path, NULL};
-  a->pid = spawn(argv, a->log_path);
+  a->pid = th_spawn(argv, a->log_path);
   return a->pid > 0 ? 0 : -1;
 }
 

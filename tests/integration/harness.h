@@ -36,6 +36,12 @@ void th_tempdir(char *out);
 /* Removes a temp dir and everything in it. */
 void th_rmdir(const char *dir);
 
+/* Starts a process (argv[0] found on PATH) with stdout and stderr appended to
+ * log_path, in its own process group. Returns its pid. */
+pid_t th_spawn(char *const argv[], const char *log_path);
+/* A free TCP port on 127.0.0.1 (asked from the kernel). */
+int th_free_port(void);
+
 /* Starts redis-server (AOF, appendfsync always) on dir/redis.sock; waits for PING. */
 int th_redis_start(th_redis_t *r, const char *dir);
 /* Sends sig (SIGTERM: clean shutdown, SIGKILL: crash) and reaps it. */
