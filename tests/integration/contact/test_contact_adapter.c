@@ -15,6 +15,7 @@
 #include "http_it.h"
 
 #include <jansson.h>
+#include <sys/wait.h>
 
 typedef struct it_contact {
   world_t *w;
@@ -209,6 +210,38 @@ static void test_overview_complete_when_all_answer(void **state) {
   free(resp);
 }
 
+/* The simulators post at a chosen rate; every event they make is accepted. */
+static void test_generators_accepted(void **state) {
+  char log[400], case_url[160];
+  snprintf(log, sizeof log, "%s/sim.log", T.dir);
+  snprintf(case_url, sizeof case_url, "%s", T.esdh_url);
+  char *calls[] = {STAFET_SIM_EVENTS_BIN,
+                   "--url",
+                   T.events_url,
+                   "--count",
+                   "30",
+                   "--rate",
+                   "300",
+                   "--seed",
+                   "3",
+                   "--quiet",
+                   NULL};
+  char *hooks[] = {
+      STAFET_SIM_HOOKS_BIN, "--url", case_url, "--count", "20", "--rate", "300", "--quiet", NULL};
+  char *const *runs[] = {calls, hooks};
+  for (int i = 0; i < 2; i++) {
+    pid_t pid = it_spawn(runs[i], log);
+    int status = -1;
+    assert_int_equal(waitpid(pid, &status, 0), pid);
+    assert_true(WIFEXITED(status));
+    assert_int_equal(WEXITSTATUS(status), 0); /* exits 1 if any event was refused */
+  }
+  const char *calls_done[] = {"posted=30 accepted=30 rejected=0 failed=0", NULL};
+  const char *hooks_done[] = {"posted=20 accepted=20 rejected=0 failed=0", NULL};
+  assert_int_equal(th_log_count_all(log, calls_done), 1);
+  assert_int_equal(th_log_count_all(log, hooks_done), 1);
+}
+
 static void test_cpr_masked_in_logs(void **state) {
   const char *whole[] = {"010190-1234", NULL};
   const char *bare[] = {"0101901234", NULL};
@@ -224,6 +257,7 @@ int main(void) {
       cmocka_unit_test(test_overview_partial_without_debtor),
       cmocka_unit_test(test_overview_marks_a_silent_debtor),
       cmocka_unit_test(test_overview_complete_when_all_answer),
+      cmocka_unit_test(test_generators_accepted),
       cmocka_unit_test(test_cpr_masked_in_logs),
   };
   return cmocka_run_group_tests(tests, setup, teardown);
