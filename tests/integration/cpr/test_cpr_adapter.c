@@ -15,19 +15,14 @@
  *    restarts it, the file is read again, and every record reaches the
  *    subscriber exactly once (deterministic message ids, hub dedupe).
  */
-#include "ask.h"
 #include "cpr_lines.h"
-#include "host_fixture.h"
-#include "testkit.h"
+#include "it_adapter.h"
 
 #include "stafet/events/v1/cpr.pb-c.h"
 
 #include <signal.h>
 #include <sys/stat.h>
 #include <unistd.h>
-
-/* Generous: the suite also runs under ASan on small, busy CI machines. */
-#define WAIT_MS 60000
 
 typedef struct it {
   world_t *w;
@@ -44,9 +39,8 @@ static void start_host(const char *name, const char *batch_records) {
   snprintf(plugin, sizeof plugin,
            "[plugin cpr]\npath = %s\nspool_dir = %s\ndata_dir = %s\nbatch_records = %s\n",
            STAFET_CPR_PLUGIN, T.spool, T.data, batch_records);
-  host_start(&T.host, T.w, name, plugin);
-  const char *ready[] = {"msg=\"reading spool\"", "plugin=cpr", NULL};
-  assert_true(th_log_wait(T.host.log_path, ready, 1, 60000, NULL));
+  it_host_start(&T.host, T.w, name, plugin);
+  assert_true(it_host_wait_log(&T.host, "cpr", "reading spool", 1, NULL));
 }
 
 static int setup(void **state) {
@@ -64,7 +58,7 @@ static int setup(void **state) {
 
 static int teardown(void **state) {
   if (T.host.pid > 0)
-    host_stop_clean(&T.host);
+    it_host_stop(&T.host);
   return world_down(state);
 }
 
@@ -118,23 +112,6 @@ static stafet_client_t *department(const char *name, const char *pattern, const 
   return c;
 }
 
-/* Polls the clients until *count >= want. */
-static bool wait_count(stafet_client_t **clients, const size_t *count, size_t want) {
-  for (long long end = th_now_ms() + WAIT_MS; *count < want && th_now_ms() < end;)
-    th_poll_for(clients, 5);
-  return *count >= want;
-}
-
-/* Polls the clients until dir/name exists. */
-static bool wait_file(stafet_client_t **clients, const char *dir, const char *name) {
-  for (long long end = th_now_ms() + WAIT_MS; th_now_ms() < end;) {
-    if (testkit_exists(dir, name))
-      return true;
-    th_poll_for(clients, 5);
-  }
-  return testkit_exists(dir, name);
-}
-
 /* Registered in Aabenraa, moved to Aarhus, a corrupt record, died. */
 static void drop_relocation_file(const char *name) {
   char text[4096] = "";
@@ -164,8 +141,8 @@ static void test_relocation_reaches_departments(void **state) {
   stafet_client_t *clients[] = {folkeregister, aabenraa, NULL};
   drop_relocation_file("CPR-0580-000017.txt");
 
-  assert_true(wait_count(clients, &all.n, 3));
-  assert_true(wait_count(clients, &old_kommune.relocated, 1));
+  assert_true(it_wait_count(clients, &all.n, 3));
+  assert_true(it_wait_count(clients, &old_kommune.relocated, 1));
   assert_string_equal(all.topics[0], "cpr.person.registered");
   assert_string_equal(all.topics[1], "cpr.person.relocated");
   assert_string_equal(all.topics[2], "cpr.person.deceased");
@@ -191,7 +168,7 @@ static void test_relocation_reaches_departments(void **state) {
   assert_int_equal(m->move_date->day, 1);
 
   /* The corrupt record (line 4: 31 April) is in rejected/ with its reason. */
-  assert_true(wait_file(clients, T.done, "CPR-0580-000017.txt"));
+  assert_true(it_wait_file(clients, T.done, "CPR-0580-000017.txt"));
   char *rejects = testkit_slurp(T.rejected, "CPR-0580-000017.txt.rejects");
   assert_non_null(rejects);
   assert_non_null(strstr(rejects, "\n4;BAD_DATE;event date is not a calendar date YYYYMMDD;002"));
@@ -200,8 +177,8 @@ static void test_relocation_reaches_departments(void **state) {
   assert_int_equal(old_kommune.n, 1);
 
   /* The host's log names files and reasons, never a whole CPR number. */
-  assert_int_equal(th_log_count_all(T.host.log_path, TEXTS("0101901234")), 0);
-  assert_int_equal(th_log_count_all(T.host.log_path, TEXTS("010190-1234")), 0);
+  assert_int_equal(th_log_count_all(T.host.log_path, IT_TEXTS("0101901234")), 0);
+  assert_int_equal(th_log_count_all(T.host.log_path, IT_TEXTS("010190-1234")), 0);
   stafet__events__v1__cpr__person_relocated__free_unpacked(all.moved, NULL);
   stafet__events__v1__cpr__person_relocated__free_unpacked(old_kommune.moved, NULL);
   stafet_client_destroy(folkeregister);
@@ -222,7 +199,7 @@ static void test_bad_count_rejects_whole_file(void **state) {
   l = rec_end("CPR-BAD-1", 2);
   file_add(text, sizeof text, &l, "\n");
   testkit_drop(T.spool, "bad-count.txt", text);
-  assert_true(wait_file(clients, T.rejected, "bad-count.txt.reason"));
+  assert_true(it_wait_file(clients, T.rejected, "bad-count.txt.reason"));
   char *reason = testkit_slurp(T.rejected, "bad-count.txt.reason");
   assert_string_equal(reason, "3;COUNT_MISMATCH;the end record counts 2 data records, the file "
                               "has 1\n");
@@ -230,7 +207,7 @@ static void test_bad_count_rejects_whole_file(void **state) {
   assert_true(testkit_exists(T.rejected, "bad-count.txt"));
   /* A good file after it is published: so the bad one published nothing. */
   drop_relocation_file("good.txt");
-  assert_true(wait_count(clients, &all.n, 3));
+  assert_true(it_wait_count(clients, &all.n, 3));
   assert_string_equal(all.topics[0], "cpr.person.registered");
   stafet__events__v1__cpr__person_relocated__free_unpacked(all.moved, NULL);
   stafet_client_destroy(c);
@@ -242,13 +219,13 @@ static void test_person_get_survives_restart(void **state) {
   stafet_client_t *contact = th_client(T.w->hub.endpoint, "contact");
   stafet_client_t *clients[] = {contact, NULL};
   drop_relocation_file("CPR-0580-000017.txt");
-  assert_true(wait_file(clients, T.done, "CPR-0580-000017.txt"));
+  assert_true(it_wait_file(clients, T.done, "CPR-0580-000017.txt"));
   it_answer_t a;
   assert_int_equal(it_ask(clients, "cpr.person.get", "010190-1234", &a), 0);
   assert_non_null(strstr(a.text, "\"found\":true"));
   assert_non_null(strstr(a.text, "\"street\":\"Vestergade\""));
 
-  host_stop_clean(&T.host);
+  it_host_stop(&T.host);
   start_host("host2", "500");
   assert_int_equal(it_ask(clients, "cpr.person.get", "0101901234", &a), 0);
   assert_non_null(strstr(a.text, "\"cpr\":\"010190-1234\""));
@@ -300,14 +277,14 @@ static void test_plugin_killed_mid_file(void **state) {
   char *text = big_file(N);
   testkit_drop(T.spool, "big.txt", text);
   free(text);
-  assert_true(th_poll_until(clients, &col.n, 100, WAIT_MS));
+  assert_true(th_poll_until(clients, &col.n, 100, IT_WAIT_MS));
   pid_t plugin = th_adapter_plugin_pid(&T.host, "cpr");
   assert_true(plugin > 0);
   assert_int_equal(kill(plugin, SIGKILL), 0);
   assert_true(col.n < N); /* killed in the middle */
-  assert_true(host_wait_running(&T.host, "cpr", 2, clients));
-  assert_true(wait_file(clients, T.done, "big.txt"));
-  assert_true(th_poll_until(clients, &col.n, N, WAIT_MS));
+  assert_true(it_host_wait_log(&T.host, "cpr", "reading spool", 2, clients));
+  assert_true(it_wait_file(clients, T.done, "big.txt"));
+  assert_true(th_poll_until(clients, &col.n, N, IT_WAIT_MS));
   th_poll_for(clients, 300); /* any duplicate would arrive now */
   assert_int_equal(th_collector_distinct(&col), N);
   assert_int_equal(col.n, N);

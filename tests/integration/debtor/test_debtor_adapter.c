@@ -11,17 +11,12 @@
  *    (DOEDSBO_STOP_RYKKER) in the import directory;
  *  - debt.summary.get answers what the person owes and that dunning stopped.
  */
-#include "ask.h"
-#include "host_fixture.h"
-#include "testkit.h"
+#include "it_adapter.h"
 
 #include "stafet/events/v1/cpr.pb-c.h"
 #include "stafet/events/v1/debt.pb-c.h"
 
 #include <sys/stat.h>
-
-/* Generous: the suite also runs under ASan on small, busy CI machines. */
-#define WAIT_MS 60000
 
 typedef struct it {
   world_t *w;
@@ -47,15 +42,14 @@ static int setup(void **state) {
            "[plugin debtor]\npath = %s\nspool_dir = %s\ndata_dir = %s\nimport_dir = %s\n"
            "kommunekode = 0751\n",
            STAFET_DEBTOR_PLUGIN, T.spool, T.data, T.import);
-  host_start(&T.host, T.w, "host", plugin);
+  it_host_start(&T.host, T.w, "host", plugin);
   /* "reading spool" comes after the subscription and the service are in place. */
-  const char *ready[] = {"msg=\"reading spool\"", "plugin=debtor", NULL};
-  return th_log_wait(T.host.log_path, ready, 1, WAIT_MS, NULL) ? 0 : -1;
+  return it_host_wait_log(&T.host, "debtor", "reading spool", 1, NULL) ? 0 : -1;
 }
 
 static int teardown(void **state) {
   if (T.host.pid > 0)
-    host_stop_clean(&T.host);
+    it_host_stop(&T.host);
   return world_down(state);
 }
 
@@ -80,15 +74,6 @@ static void on_debt(stafet_client_t *c, const stafet_delivery_t *d, void *arg) {
   stafet_client_ack(c, d->subscription, d->delivery_id);
 }
 
-static bool wait_file(stafet_client_t **clients, const char *dir, const char *name) {
-  for (long long end = th_now_ms() + WAIT_MS; th_now_ms() < end;) {
-    if (testkit_exists(dir, name))
-      return true;
-    th_poll_for(clients, 5);
-  }
-  return testkit_exists(dir, name);
-}
-
 static const char claims_csv[] =
     "fordring_id;debitor;fordringstype;beloeb;forfaldsdato;tekst\r\n"
     "F-1;010190-1234;DAGINSTITUTION;1.234,50;01-02-2024;Pasning januar\r\n"
@@ -105,12 +90,12 @@ static void test_export_with_bad_amount(void **state) {
   assert_int_equal(stafet_client_subscribe(c, &sub, on_debt, &seen, 15000), 0);
   stafet_client_t *clients[] = {c, NULL};
   testkit_drop(T.spool, "fordringer-20240201.csv", claims_csv);
-  assert_true(th_poll_until(clients, &seen.n, 3, WAIT_MS));
+  assert_true(it_wait_count(clients, &seen.n, 3));
   assert_int_equal(seen.amounts[0], 123450);
   assert_int_equal(seen.amounts[1], 10000);
   assert_int_equal(seen.amounts[2], 75000);
   assert_string_equal(seen.tenant, "0751");
-  assert_true(wait_file(clients, T.done, "fordringer-20240201.csv"));
+  assert_true(it_wait_file(clients, T.done, "fordringer-20240201.csv"));
   char *rejects = testkit_slurp(T.rejected, "fordringer-20240201.csv.rejects");
   assert_non_null(rejects);
   assert_non_null(strstr(rejects, "\n3;BAD_AMOUNT;beloeb is not an amount like 1.234,50;F-2;"));
@@ -144,7 +129,7 @@ static void test_death_stops_dunning(void **state) {
   stafet_client_t *cpr = th_client(T.w->hub.endpoint, "cpr");
   stafet_client_t *clients[] = {cpr, NULL};
   testkit_drop(T.spool, "fordringer.csv", claims_csv);
-  assert_true(wait_file(clients, T.done, "fordringer.csv"));
+  assert_true(it_wait_file(clients, T.done, "fordringer.csv"));
   it_answer_t a;
   assert_int_equal(it_ask(clients, "debt.summary.get", "010190-1234", &a), 0);
   assert_non_null(strstr(a.text, "\"open_claims\":2"));
@@ -152,7 +137,7 @@ static void test_death_stops_dunning(void **state) {
   assert_non_null(strstr(a.text, "\"dunning_stopped\":null"));
 
   publish_death(cpr, "cpr-it-death-1", "010190-1234");
-  assert_true(wait_file(clients, T.import, "stafet-doedsbo-cpr-it-death-1.csv"));
+  assert_true(it_wait_file(clients, T.import, "stafet-doedsbo-cpr-it-death-1.csv"));
   char *text = testkit_slurp(T.import, "stafet-doedsbo-cpr-it-death-1.csv");
   assert_string_equal(text, "instruktion_id;instruktion;debitor;dato;vejnavn;husnr;etage;doer;"
                             "postnr;postdistrikt;kommunekode;beskyttet\n"
@@ -163,7 +148,7 @@ static void test_death_stops_dunning(void **state) {
   assert_non_null(strstr(a.text, "\"dunning_stopped\":\"2024-03-15\""));
   assert_int_equal(it_ask(clients, "debt.summary.get", "12345678", &a), 0);
   assert_non_null(strstr(a.text, "\"total_owed_dkk\":\"750,00\""));
-  assert_int_equal(th_log_count_all(T.host.log_path, TEXTS("010190-1234")), 0);
+  assert_int_equal(th_log_count_all(T.host.log_path, IT_TEXTS("010190-1234")), 0);
   stafet_client_destroy(cpr);
 }
 
