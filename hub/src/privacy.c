@@ -136,6 +136,9 @@ static bool cpr_field(const char *name) {
 static void collect_cprs(const ProtobufCMessage *m, char *out, size_t out_size, size_t *count) {
   for (unsigned i = 0; i < m->descriptor->n_fields; i++) {
     const ProtobufCFieldDescriptor *f = &m->descriptor->fields[i];
+    /* Only strings and messages live behind a pointer slot; scalars do not. */
+    if (f->type != PROTOBUF_C_TYPE_STRING && f->type != PROTOBUF_C_TYPE_MESSAGE)
+      continue;
     size_t n = field_count(m, f);
     for (size_t k = 0; k < n; k++) {
       void *value = *field_slot((ProtobufCMessage *)m, f, k);
