@@ -333,6 +333,30 @@ int debt_row_parse(debt_kind_t kind, const csv_row_t *row, debt_row_t *out, debt
   return 0;
 }
 
+static int line_error(debt_error_t *err, const char *code, const char *detail) {
+  err->code = code;
+  snprintf(err->detail, sizeof err->detail, "%s", detail);
+  return STAFET_EINVAL;
+}
+
+int debt_line_parse(debt_kind_t kind, const char *line, size_t len, char *buf, debt_row_t *out,
+                    debt_error_t *err) {
+  csv_row_t fields;
+  if (len == 0)
+    return line_error(err, "EMPTY_LINE", "the line is empty");
+  if (len > DEBT_LINE_MAX)
+    return line_error(err, "LINE_TOO_LONG", "the line is longer than 8192 bytes");
+  if (!utf8_clean(line, len))
+    return line_error(err, "BAD_ENCODING", "the line is not UTF-8 text");
+  int rc = csv_split(line, len, buf, &fields);
+  if (rc == STAFET_EINVAL)
+    return line_error(err, "BAD_QUOTING",
+                      "a quoted field is not closed, or a quote is inside an unquoted field");
+  if (rc < 0)
+    return line_error(err, "WRONG_COLUMN_COUNT", "the line has more than 16 columns");
+  return debt_row_parse(kind, &fields, out, err);
+}
+
 sdate_t debt_instalment_date(sdate_t first, unsigned i) {
   unsigned months = first.month - 1 + i;
   sdate_t d = {first.year + months / 12, months % 12 + 1, first.day};

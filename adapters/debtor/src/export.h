@@ -76,6 +76,17 @@ const char *debt_kind_name(debt_kind_t kind); /* "fordringer" ... */
  * BAD_TEXT. */
 int debt_row_parse(debt_kind_t kind, const csv_row_t *row, debt_row_t *out, debt_error_t *err);
 
+/* The longest data line we read, and the buffer debt_line_parse needs. */
+#define DEBT_LINE_MAX 8192
+#define DEBT_LINE_BUF (DEBT_LINE_MAX + CSV_MAX_FIELDS)
+
+/* Checks one raw data line (no line ending) of a file of that kind: the
+ * line itself (EMPTY_LINE, LINE_TOO_LONG, BAD_ENCODING, BAD_QUOTING, more than
+ * CSV_MAX_FIELDS fields: WRONG_COLUMN_COUNT), then its fields
+ * (debt_row_parse). buf: DEBT_LINE_BUF bytes of scratch. 0 or STAFET_EINVAL. */
+int debt_line_parse(debt_kind_t kind, const char *line, size_t len, char *buf, debt_row_t *out,
+                    debt_error_t *err);
+
 /* Due date of instalment i (0-based) of an agreement: the same day of the
  * month, i months after the first, or the month's last day if shorter. */
 sdate_t debt_instalment_date(sdate_t first, unsigned i);

@@ -18,12 +18,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define LINE_MAX_BYTES 8192
-
 typedef struct export_file {
   text_lines_t lines;
   debt_kind_t kind;
-  char buf[LINE_MAX_BYTES + CSV_MAX_FIELDS]; /* csv_split's field text */
+  char buf[DEBT_LINE_BUF]; /* the fields of the line in hand */
 } export_file_t;
 
 static int refuse(filejob_reason_t *why, unsigned long line, const char *code, const char *detail) {
@@ -55,7 +53,7 @@ static int debt_open(void *adapter, filejob_t *job, filejob_reason_t *why) {
   size_t n;
   csv_row_t header;
   text_lines_get(&f->lines, 1, &s, &n);
-  if (n > LINE_MAX_BYTES || !utf8_clean(s, n) || csv_split(s, n, f->buf, &header) < 0 ||
+  if (n > DEBT_LINE_MAX || !utf8_clean(s, n) || csv_split(s, n, f->buf, &header) < 0 ||
       debt_kind_from_header(&header, &f->kind) < 0)
     return refuse(why, 1, "UNKNOWN_HEADER",
                   "the first line is not the header of a known export (docs/debtor-csv.md)");
@@ -72,31 +70,6 @@ static void debt_close(void *adapter, filejob_t *job) {
     text_lines_free(&f->lines);
   free(f);
   job->parsed = NULL;
-}
-
-static int line_error(debt_error_t *err, const char *code, const char *detail) {
-  err->code = code;
-  snprintf(err->detail, sizeof err->detail, "%s", detail);
-  return STAFET_EINVAL;
-}
-
-/* Reads the line into a row; on failure sets code and detail. */
-static int check_line(export_file_t *f, const char *s, size_t n, debt_row_t *row,
-                      debt_error_t *err) {
-  csv_row_t fields;
-  if (n == 0)
-    return line_error(err, "EMPTY_LINE", "the line is empty");
-  if (n > LINE_MAX_BYTES)
-    return line_error(err, "LINE_TOO_LONG", "the line is longer than 8192 bytes");
-  if (!utf8_clean(s, n))
-    return line_error(err, "BAD_ENCODING", "the line is not UTF-8 text");
-  int rc = csv_split(s, n, f->buf, &fields);
-  if (rc == STAFET_EINVAL)
-    return line_error(err, "BAD_QUOTING",
-                      "a quoted field is not closed, or a quote is inside an unquoted field");
-  if (rc < 0)
-    return line_error(err, "WRONG_COLUMN_COUNT", "the line has more than 16 columns");
-  return debt_row_parse(f->kind, &fields, row, err);
 }
 
 static int publish(debt_adapter_t *a, filejob_t *job, const debt_row_t *row, const char *id) {
@@ -125,7 +98,7 @@ static int debt_line(void *adapter, filejob_t *job) {
     return STAFET_ENOMEM;
   debt_error_t err;
   char id[65];
-  int rc = check_line(f, s, n, row, &err);
+  int rc = debt_line_parse(f->kind, s, n, f->buf, row, &err);
   if (rc < 0) {
     rc = filejob_reject(&a->runner, job, err.code, err.detail, s, n);
     goto out;

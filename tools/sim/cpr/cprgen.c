@@ -181,8 +181,8 @@ static const char *spoil(cprgen_t *g, rec_t *r) {
 
 /* Appends text and a line ending to the growing file. */
 static int append(cprgen_file_t *f, size_t *cap, const char *s, size_t n) {
-  if (f->len + n + 2 > *cap) {
-    size_t grown_cap = 2 * (*cap + n + 2);
+  if (f->len + n + 3 > *cap) { /* the line, "\r\n" and a NUL */
+    size_t grown_cap = 2 * (*cap + n + 3);
     char *grown = realloc(f->text, grown_cap);
     if (grown == NULL)
       return -1;

@@ -8,6 +8,7 @@
  * The process-wide state lives here: the flag SIGINT/SIGTERM set.
  */
 #include "cprgen.h"
+#include "simio.h"
 
 #include <errno.h>
 #include <getopt.h>
@@ -16,7 +17,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
-#include <time.h>
 
 static volatile sig_atomic_t stop_requested;
 
@@ -51,16 +51,6 @@ typedef struct opts {
   cprgen_opts_t gen;
 } opts_t;
 
-static int parse_ulong(const char *s, unsigned long *out) {
-  char *end;
-  errno = 0;
-  unsigned long v = strtoul(s, &end, 10);
-  if (errno != 0 || *end != '\0' || s[0] == '-' || s[0] == '\0')
-    return -1;
-  *out = v;
-  return 0;
-}
-
 /* 0: run, 1: --help printed, 2: usage error printed. */
 static int parse(int argc, char **argv, opts_t *o) {
   static const struct option longs[] = {{"out", required_argument, 0, 'o'},
@@ -81,16 +71,16 @@ static int parse(int argc, char **argv, opts_t *o) {
     int bad = 0;
     switch (c) {
     case 'o': o->out = optarg; break;
-    case 'f': bad = parse_ulong(optarg, &o->files); break;
-    case 'r': bad = parse_ulong(optarg, &records) || records == 0 || records > 10000000; break;
-    case 'R': bad = parse_ulong(optarg, &o->rate); break;
+    case 'f': bad = sim_parse_ulong(optarg, &o->files); break;
+    case 'r': bad = sim_parse_ulong(optarg, &records) || records == 0 || records > 10000000; break;
+    case 'R': bad = sim_parse_ulong(optarg, &o->rate); break;
     case 'k':
-      o->gen.kommunekode = optarg, bad = strlen(optarg) != 4 || parse_ulong(optarg, &v);
+      o->gen.kommunekode = optarg, bad = strlen(optarg) != 4 || sim_parse_ulong(optarg, &v);
       break;
-    case 'c': bad = parse_ulong(optarg, &corrupt); break;
+    case 'c': bad = sim_parse_ulong(optarg, &corrupt); break;
     case 'b': o->gen.bad_count = 1; break;
-    case 'p': bad = parse_ulong(optarg, &first); break;
-    case 's': bad = parse_ulong(optarg, &seed); break;
+    case 'p': bad = sim_parse_ulong(optarg, &first); break;
+    case 's': bad = sim_parse_ulong(optarg, &seed); break;
     case 'h': fputs(usage, stdout); return 1;
     default: bad = 1;
     }
@@ -110,45 +100,12 @@ static int parse(int argc, char **argv, opts_t *o) {
   return 0;
 }
 
-/* Writes dir/.name.part and renames it to dir/name. */
-static int write_file(const char *dir, const cprgen_file_t *f) {
-  char tmp[4200], path[4200];
-  snprintf(tmp, sizeof tmp, "%s/.%s.part", dir, f->name);
-  snprintf(path, sizeof path, "%s/%s", dir, f->name);
-  FILE *out = fopen(tmp, "w");
-  if (out == NULL)
-    return -1;
-  int rc = fwrite(f->text, 1, f->len, out) == f->len ? 0 : -1;
-  if (fclose(out) != 0 || rc < 0 || rename(tmp, path) != 0) {
-    remove(tmp);
-    return -1;
-  }
-  return 0;
-}
-
 static void report(const char *dir, const cprgen_file_t *f) {
   printf("wrote %s/%s records=%u corrupt=%zu", dir, f->name, f->records, f->n_corrupt);
   for (size_t i = 0; i < f->n_corrupt; i++)
     printf("%s%lu:%s", i ? "," : " lines=", f->corrupt[i].line, f->corrupt[i].reason);
   printf("\n");
   fflush(stdout);
-}
-
-static double now_s(void) {
-  struct timespec ts;
-  clock_gettime(CLOCK_MONOTONIC, &ts);
-  return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
-/* Paces the output: waits until `records` records are due at `rate` a second. */
-static void pace(double start, unsigned long records, unsigned long rate) {
-  if (rate == 0)
-    return;
-  double due = start + (double)records / (double)rate, wait = due - now_s();
-  if (wait > 0 && !stop_requested) {
-    struct timespec ts = {(time_t)wait, (long)((wait - (double)(time_t)wait) * 1e9)};
-    nanosleep(&ts, NULL);
-  }
 }
 
 int main(int argc, char **argv) {
@@ -165,11 +122,11 @@ int main(int argc, char **argv) {
   sigaction(SIGTERM, &sa, NULL);
   cprgen_t g;
   cprgen_init(&g, &o.gen);
-  double start = now_s();
+  double start = sim_now_s();
   unsigned long written = 0;
   for (unsigned long n = 0; !stop_requested && (o.files == 0 || n < o.files); n++) {
     cprgen_file_t f;
-    if (cprgen_next(&g, &f) < 0 || write_file(o.out, &f) < 0) {
+    if (cprgen_next(&g, &f) < 0 || sim_write_file(o.out, f.name, f.text, f.len) < 0) {
       fprintf(stderr, "stafet-sim-cpr: cannot write %s/%s\n", o.out, f.name);
       cprgen_file_free(&f);
       rc = 1;
@@ -178,7 +135,7 @@ int main(int argc, char **argv) {
     report(o.out, &f);
     written += f.records;
     cprgen_file_free(&f);
-    pace(start, written, o.rate);
+    sim_pace(start, written, o.rate, &stop_requested);
   }
   cprgen_free(&g);
   return rc;
