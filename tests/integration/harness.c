@@ -306,6 +306,48 @@ pid_t th_adapter_plugin_pid(const th_adapter_t *a, const char *plugin) {
   return pid;
 }
 
+int th_adapter_stop_clean(th_adapter_t *a) {
+  int status = th_adapter_stop(a, SIGTERM);
+  const char *runtime[] = {"runtime error", NULL}, *sanitizer[] = {"Sanitizer", NULL};
+  int reports = th_log_count_all(a->log_path, runtime) + th_log_count_all(a->log_path, sanitizer);
+  if (!WIFEXITED(status) || WEXITSTATUS(status) != 0 || reports > 0) {
+    fprintf(stderr, "stafet-adapter: wait status %d, %d sanitizer report lines in %s\n", status,
+            reports, a->log_path);
+    return -1;
+  }
+  return 0;
+}
+
+typedef struct th_answer {
+  int n, status;
+  char *text;
+  size_t text_size;
+} th_answer_t;
+
+static void on_answer(stafet_client_t *c, int status, const char *error_text, const void *payload,
+                      size_t len, void *arg) {
+  th_answer_t *a = arg;
+  a->n++;
+  a->status = status;
+  if (status == 0)
+    snprintf(a->text, a->text_size, "%.*s", (int)len, payload ? (const char *)payload : "");
+  else
+    snprintf(a->text, a->text_size, "%s", error_text ? error_text : "");
+}
+
+int th_ask(stafet_client_t **clients, const char *service, const char *payload, char *text,
+           size_t text_size, int timeout_ms) {
+  th_answer_t a = {.text = text, .text_size = text_size};
+  text[0] = '\0';
+  int rc = stafet_client_request(clients[0], service, payload, strlen(payload), timeout_ms,
+                                 on_answer, &a);
+  if (rc < 0)
+    return rc;
+  for (long long end = th_now_ms() + timeout_ms + 2000; a.n == 0 && th_now_ms() < end;)
+    th_poll_for(clients, 5);
+  return a.n == 1 ? a.status : STAFET_ETIMEDOUT;
+}
+
 stafet_client_t *th_client(const char *endpoint, const char *adapter) {
   stafet_client_options_t o = {.endpoint = endpoint,
                                .adapter = adapter,

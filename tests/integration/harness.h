@@ -91,6 +91,15 @@ int th_adapter_stop(th_adapter_t *a, int sig);
 /* The pid of a plugin's process from the host's last "plugin running" line
  * for it, or -1. */
 pid_t th_adapter_plugin_pid(const th_adapter_t *a, const char *plugin);
+/* SIGTERM to the host and reap it: 0 if it exited 0 and its log (where its
+ * plugin processes log too) has no sanitizer report, else -1 (why: stderr). */
+int th_adapter_stop_clean(th_adapter_t *a);
+
+/* Asks service (clients[0] asks; all of the NULL-terminated clients are
+ * polled) and waits up to timeout_ms for the one answer: returns its status,
+ * with the answer, or the error text, in text. */
+int th_ask(stafet_client_t **clients, const char *service, const char *payload, char *text,
+           size_t text_size, int timeout_ms);
 
 /* Connects a client (heartbeat 200 ms, fast reconnects) and waits for Welcome. */
 stafet_client_t *th_client(const char *endpoint, const char *adapter);

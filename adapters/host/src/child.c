@@ -5,6 +5,7 @@
  */
 #include "child.h"
 
+#include "curvekeys.h"
 #include "host.h"
 #include "loader.h"
 #include "report.h"
@@ -38,11 +39,9 @@ static int64_t now_ms(void) {
   return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
-/* Logs and reports a failure; returns the exit status 1. */
+/* Reports a failure to the supervisor, which logs it in one line with the
+ * plugin's name, path and phase; returns the exit status 1. */
 static int failed(child_t *ch, const char *reason) {
-  stafet_host_t *h = &ch->host;
-  log_error(&h->log, "plugin failed", "plugin=%s path=%s reason=\"%s\"", h->plugin->name,
-            h->plugin->path, reason);
   report_failure(ch->report_fd, reason);
   return 1;
 }
@@ -85,12 +84,22 @@ static int prepare(child_t *ch, char *why, size_t why_size) {
   if (h->journal.dropped_bytes > 0)
     log_warn(&h->log, "outbox journal: a torn record at its end was cut off",
              "plugin=%s bytes=%llu", h->plugin->name, (unsigned long long)h->journal.dropped_bytes);
+  curve_keys_t keys;
+  if ((rc = curve_keys_load(&keys, cfg, h->plugin, why, why_size)) < 0)
+    return rc;
   stafet_client_options_t o = {.endpoint = cfg->hub,
                                .adapter = h->plugin->name,
                                .heartbeat_ms = (unsigned)cfg->heartbeat_ms,
                                .reconnect_max_ms = (unsigned)cfg->reconnect_max_ms,
                                .outbox_max = (size_t)cfg->outbox_max};
-  if ((rc = stafet_client_new(&h->client, &o)) < 0) {
+  if (keys.server[0] != '\0') {
+    o.curve_server_key = keys.server;
+    o.curve_public_key = keys.public_key;
+    o.curve_secret_key = keys.secret;
+  }
+  rc = stafet_client_new(&h->client, &o); /* copies the keys */
+  curve_keys_wipe(&keys);
+  if (rc < 0) {
     snprintf(why, why_size, "cannot create the hub client: %s", stafet_strerror(rc));
     return rc;
   }
@@ -284,7 +293,7 @@ static int live(child_t *ch) {
     return failed(ch, why);
   }
   report_phase(ch->report_fd, "running");
-  log_info(&h->log, "plugin running", "plugin=%s kind=%s pid=%ld", h->plugin->name,
+  log_info(&h->log, "plugin started", "plugin=%s kind=%s pid=%ld", h->plugin->name,
            h->adapter->name, (long)getpid());
   run(ch);
   shut_down(ch);
@@ -309,6 +318,7 @@ int child_run(const host_conf_t *cfg, const conf_plugin_t *plugin, int report_fd
       status = failed(&ch, why);
     } else {
       h->adapter = ch.plugin.adapter;
+      report_phase(report_fd, "prepare");
       status = prepare(&ch, why, sizeof why) < 0 ? failed(&ch, why) : live(&ch);
     }
   }

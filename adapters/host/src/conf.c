@@ -32,11 +32,17 @@ typedef struct key_def {
   { #f, KEY_YESNO, offsetof(host_conf_t, f), 0, def, help }
 
 static const key_def_t keys[] = {
-    TEXT(hub, "tcp://127.0.0.1:7400", "the hub's ZeroMQ endpoint (tcp://host:port or ipc:///path)"),
+    TEXT(hub, "tcp://127.0.0.1:7400",
+         "the hub's ZeroMQ endpoint (tcp://host:port or ipc:///path), or a comma-separated "
+         "list of hubs to fail over between"),
     TEXT(log_level, "info", "debug, info, warn or error"),
     TEXT(state_dir, "./stafet-adapter-data",
          "the outbox journals (<state_dir>/<plugin>.outbox); one host per dir"),
     TEXT(metrics_dir, "", "Prometheus text files go here (see FILES); \"\" = none"),
+    TEXT(curve_server_key_file, "",
+         "CURVE on: the hub's public key (hub.pub of `stafet-keys gen hub`); \"\" = off"),
+    TEXT(curve_keys_dir, "/etc/stafet/adapters",
+         "CURVE: each plugin's key pair NAME.key and NAME.pub (`stafet-keys gen NAME`)"),
     NUMBER(tick_ms, "200", "call each plugin's on_tick about this often"),
     NUMBER(metrics_interval_ms, "5000", "rewrite the metrics files this often"),
     NUMBER(heartbeat_ms, "1000", "heartbeat to the hub (the hub's value wins)"),

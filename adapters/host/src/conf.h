@@ -42,10 +42,12 @@ typedef struct conf_plugin {
 } conf_plugin_t;
 
 typedef struct host_conf {
-  char hub[CONF_STR_MAX];         /* ZeroMQ endpoint of the hub */
-  char log_level[16];             /* debug, info, warn, error */
-  char state_dir[CONF_STR_MAX];   /* outbox journals live here */
-  char metrics_dir[CONF_STR_MAX]; /* "" = no metrics files */
+  char hub[CONF_STR_MAX];                   /* ZeroMQ endpoint of the hub */
+  char log_level[16];                       /* debug, info, warn, error */
+  char state_dir[CONF_STR_MAX];             /* outbox journals live here */
+  char metrics_dir[CONF_STR_MAX];           /* "" = no metrics files */
+  char curve_server_key_file[CONF_STR_MAX]; /* "" = no CURVE */
+  char curve_keys_dir[CONF_STR_MAX];        /* <NAME>.key and <NAME>.pub per plugin */
   uint64_t tick_ms;
   uint64_t metrics_interval_ms;
   uint64_t heartbeat_ms;

@@ -111,6 +111,7 @@ void host_call_reply(stafet_host_t *h, stafet_host_reply_fn fn, void *arg, int s
     reply_now(h, fn, arg, status, text, payload, len);
     return;
   }
+  host_count(h, "stafet_adapter_held_back_total", 1);
   if (defer_reply(&h->deferred, fn, arg, status, text, payload, len) < 0)
     log_error(&h->log, "answer lost: no memory to hold it", "plugin=%s", h->plugin->name);
 }
@@ -156,6 +157,7 @@ void host_on_deliver(stafet_client_t *c, const stafet_delivery_t *d, void *arg) 
     deliver_now(h, d);
     return;
   }
+  host_count(h, "stafet_adapter_held_back_total", 1);
   if (defer_event(&h->deferred, d) < 0)
     log_warn(&h->log, "delivery not held (no memory): it will be redelivered",
              "plugin=%s subscription=%s", h->plugin->name, d->subscription);
@@ -171,6 +173,7 @@ void host_on_request(stafet_client_t *c, const stafet_request_t *r, void *arg) {
     request_now(h, r);
     return;
   }
+  host_count(h, "stafet_adapter_held_back_total", 1);
   if (defer_request(&h->deferred, r) < 0)
     stafet_client_reply_error(c, r->request_id, "adapter out of memory");
 }
