@@ -48,6 +48,8 @@ static const option_def_t options[] = {
     U64_OPT(redis_wait_replicas, "0",
             "acknowledge a publish only once this many replicas hold it (Redis WAIT)"),
     U64_OPT(redis_wait_timeout_ms, "1000", "longest WAIT for replicas before STORE_UNAVAILABLE"),
+    U64_OPT(redis_timeout_ms, "3000",
+            "drop a Redis connection that has not answered waiting commands for this long"),
     STR_OPT(redis_user, "", "external Redis: ACL user to AUTH as (embedded: generated)"),
     STR_OPT(redis_password_file, "",
             "external Redis: file with the AUTH password (embedded: data_dir/redis.pass)"),

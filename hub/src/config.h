@@ -25,6 +25,7 @@ typedef struct hub_config {
   char redis_master_name[64];
   uint64_t redis_wait_replicas; /* ack a publish only once this many replicas have it */
   uint64_t redis_wait_timeout_ms;
+  uint64_t redis_timeout_ms;                /* give up on a Redis connection silent this long */
   char redis_user[64];                      /* external Redis: ACL user for AUTH ("" = default) */
   char redis_password_file[CONFIG_STR_MAX]; /* external Redis: file holding the password */
   char prefix[64];                          /* Redis key prefix */

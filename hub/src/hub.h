@@ -132,7 +132,8 @@ typedef struct store {
   bool cmd_connected, sub_connected;
   char script_sha[16][41]; /* indexed by script_id_t (scripts.h) */
   int scripts_loaded;
-  uint64_t pending; /* commands awaiting a reply */
+  uint64_t pending;       /* commands awaiting a reply */
+  uint64_t last_reply_ms; /* when Redis last answered (stall detection) */
   uint64_t reconnect_delay_ms;
   uv_timer_t reconnect_timer;
   uv_timer_t connect_timer; /* gives up on a connect that never completes */

@@ -60,6 +60,8 @@ static void on_command_reply(redisAsyncContext *ac, void *reply, void *privdata)
   pending_cmd_t *p = privdata;
   hub_t *hub = p->hub;
   const redisReply *r = reply;
+  if (r != NULL)
+    hub->store.last_reply_ms = hub_now_ms();
   if (r != NULL && r->type == REDIS_REPLY_ERROR && strncmp(r->str, "READONLY", 8) == 0 &&
       !hub->store.demoted) {
     /* Our master was demoted (a failover): find the new one. */
@@ -88,8 +90,30 @@ static int send_argv(hub_t *hub, store_reply_fn fn, void *arg, int argc, const c
     free(p);
     return STAFET_EUNAVAIL;
   }
-  hub->store.pending++;
+  if (hub->store.pending++ == 0)
+    hub->store.last_reply_ms = hub_now_ms(); /* the clock starts with the first one waiting */
   return 0;
+}
+
+/*
+ * hiredis 0.14 has no command time-outs, and a cut network often looks like
+ * a connection that simply stops answering. So: when commands are waiting and
+ * nothing has come back for redis_timeout_ms, give the connection up. Freeing
+ * it answers every pending callback with NULL (publishes get
+ * STORE_UNAVAILABLE and are re-sent) and the reconnect starts over.
+ */
+void store_check_stalled(hub_t *hub) {
+  store_t *st = &hub->store;
+  if (st->cmd == NULL || !st->cmd_connected || st->pending == 0 ||
+      hub_now_ms() - st->last_reply_ms < hub->cfg.redis_timeout_ms)
+    return;
+  log_warn(&hub->log, "redis not answering; dropping the connection", "pending=%llu waited_ms=%llu",
+           (unsigned long long)st->pending, (unsigned long long)(hub_now_ms() - st->last_reply_ms));
+  redisAsyncContext *cmd = st->cmd, *sub = st->sub;
+  if (sub != NULL)
+    redisAsyncFree(sub); /* its disconnect callback forgets it */
+  if (st->cmd == cmd)
+    redisAsyncFree(cmd); /* the same for cmd, and every pending callback gets NULL */
 }
 
 int store_command(hub_t *hub, store_reply_fn fn, void *arg, int argc, const char **argv,

@@ -21,6 +21,9 @@ int store_open(hub_t *hub);
 /* Disconnects after the replies of pending commands arrived. */
 void store_close(hub_t *hub);
 bool store_ready(const hub_t *hub);
+/* Drops the connection if Redis has not answered pending commands for
+ * redis_timeout_ms (called from the heartbeat timer). */
+void store_check_stalled(hub_t *hub);
 
 /* Sends a command. Returns 0, or STAFET_EUNAVAIL (fn is then not called). */
 int store_command(hub_t *hub, store_reply_fn fn, void *arg, int argc, const char **argv,

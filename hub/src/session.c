@@ -134,6 +134,7 @@ void session_heartbeat_tick(uv_timer_t *timer) {
   }
   refresh_live_hub(hub);
   request_announce_all(hub);
+  store_check_stalled(hub);
 }
 
 void session_end_all(hub_t *hub, const char *why) {

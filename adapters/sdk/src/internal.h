@@ -67,6 +67,7 @@ struct stafet_client {
   uint32_t max_frame_bytes;     /* from Welcome; 0: unknown */
   int64_t last_send, last_recv; /* monotonic ms */
   int64_t reconnect_at;
+  int64_t last_silent_scan; /* outbox: last look for publishes whose answer was lost */
   unsigned reconnect_attempts;
   char session_id[65];
 

@@ -176,3 +176,14 @@ int64_t sdk_outbox_next_retry(const sdk_outbox_t *ob) {
       next = e->retry_at;
   return next;
 }
+
+size_t sdk_outbox_retry_silent(sdk_outbox_t *ob, int64_t now, int64_t silent_ms) {
+  size_t n = 0;
+  for (sdk_entry_t *e = ob->head; e && was_sent(ob, e); e = e->next) {
+    if (!e->retrying && now - e->sent_at >= silent_ms) {
+      sdk_outbox_defer(ob, e, now);
+      n++;
+    }
+  }
+  return n;
+}

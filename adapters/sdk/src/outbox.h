@@ -25,6 +25,7 @@ typedef struct sdk_entry {
   struct sdk_entry *rnext;       /* retry list */
   uint64_t seq;                  /* Frame.seq inside frame[] */
   int64_t retry_at;              /* monotonic ms; while in the retry list */
+  int64_t sent_at;               /* monotonic ms of the last send */
   unsigned attempts;             /* retryable errors so far: the back-off exponent */
   int retrying;                  /* in the retry list */
   stafet_publish_cb cb;
@@ -93,5 +94,10 @@ sdk_entry_t *sdk_outbox_take_due(sdk_outbox_t *ob, int64_t now);
 
 /* The earliest retry_at in the retry list, or INT64_MAX. */
 int64_t sdk_outbox_next_retry(const sdk_outbox_t *ob);
+/* Puts every entry sent before now - silent_ms that is still unanswered (and
+ * not already waiting) in the retry list, due now: its answer was lost (the
+ * hub's queue to us overflowed, or the hub died). Re-sending is safe: the hub
+ * deduplicates by message id. Returns how many. */
+size_t sdk_outbox_retry_silent(sdk_outbox_t *ob, int64_t now, int64_t silent_ms);
 
 #endif

@@ -102,19 +102,29 @@ static int send_subscriptions(stafet_client_t *c, int64_t now) {
   return 0;
 }
 
+/* A publish with no answer this long is sent again (its answer was lost). */
+#define PUBLISH_ANSWER_TIMEOUT_MS 5000
+#define SILENT_SCAN_MS            1000
+
 static int send_outbox(stafet_client_t *c, int64_t now) {
   sdk_outbox_t *ob = &c->outbox;
   sdk_entry_t *e;
   int rc;
+  if (now - c->last_silent_scan >= SILENT_SCAN_MS) {
+    c->last_silent_scan = now;
+    sdk_outbox_retry_silent(ob, now, PUBLISH_ANSWER_TIMEOUT_MS);
+  }
   while ((e = sdk_outbox_take_due(ob, now))) {
     if ((rc = sdk_send_entry(c, e)) < 0) {
       sdk_outbox_defer(ob, e, now); /* back in the list; try on the next tick */
       return rc;
     }
+    e->sent_at = now;
   }
   while ((e = sdk_outbox_unsent(ob))) {
     if ((rc = sdk_send_entry(c, e)) < 0)
       return rc;
+    e->sent_at = now;
     sdk_outbox_mark_sent(ob);
   }
   return 0;
