@@ -98,7 +98,7 @@ int sdk_send_frame(stafet_client_t *c, Stafet__Wire__V1__Frame *f, uint64_t *seq
 int sdk_send_frame_payload(stafet_client_t *c, Stafet__Wire__V1__Frame *f, const void *payload,
                            size_t len, uint64_t *seq_out);
 /* Sends an outbox entry's bytes as they are. Same returns. */
-int sdk_send_entry(stafet_client_t *c, const sdk_entry_t *e);
+int sdk_send_entry(stafet_client_t *c, sdk_entry_t *e);
 
 /* --- session (session.c) --- */
 /* Runs the timers: opens the socket when due, sends Hello, subscriptions,

@@ -119,12 +119,10 @@ static int send_outbox(stafet_client_t *c, int64_t now) {
       sdk_outbox_defer(ob, e, now); /* back in the list; try on the next tick */
       return rc;
     }
-    e->sent_at = now;
   }
   while ((e = sdk_outbox_unsent(ob))) {
     if ((rc = sdk_send_entry(c, e)) < 0)
       return rc;
-    e->sent_at = now;
     sdk_outbox_mark_sent(ob);
   }
   return 0;

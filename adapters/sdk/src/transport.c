@@ -110,7 +110,7 @@ int sdk_send_frame_payload(stafet_client_t *c, Stafet__Wire__V1__Frame *f, const
   return 0;
 }
 
-int sdk_send_entry(stafet_client_t *c, const sdk_entry_t *e) {
+int sdk_send_entry(stafet_client_t *c, sdk_entry_t *e) {
   if (!c->sock)
     return STAFET_ECLOSED;
   int more = e->payload_len > 0 ? ZMQ_SNDMORE : 0;
@@ -120,5 +120,6 @@ int sdk_send_entry(stafet_client_t *c, const sdk_entry_t *e) {
   if (more && zmq_send(c->sock, sdk_entry_payload(e), e->payload_len, ZMQ_DONTWAIT) < 0)
     return STAFET_EIO;
   c->last_send = sdk_now_ms();
+  e->sent_at = c->last_send; /* an answer is due from now on (outbox.c) */
   return 0;
 }
