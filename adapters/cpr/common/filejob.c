@@ -52,6 +52,12 @@ static int job_load(filejob_runner_t *r, const char *name) {
   snprintf(j->name, sizeof j->name, "%s", name);
   filejob_reason_t why = {"FILE_TOO_LARGE", "the file is larger than max_file_mb", 0};
   int rc = spool_read_file(path, r->max_file_bytes, &j->data, &j->len);
+  if (rc == STAFET_EIO) {
+    /* Unreadable (permissions, a directory...): out of the way, or it would
+     * block the spool; an operator can drop it again. */
+    why = (filejob_reason_t){"UNREADABLE", "the file cannot be read", 0};
+    rc = STAFET_EINVAL;
+  }
   if (rc == 0) {
     j->digest = spool_digest(name, j->data, j->len);
     rc = r->ops->open(r->adapter, j, &why);

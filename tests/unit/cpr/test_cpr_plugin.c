@@ -305,6 +305,25 @@ static void test_files_in_the_making_are_left_alone(void **state) {
   assert_int_equal(access(path, F_OK), 0);
 }
 
+static void test_unreadable_file_moved_aside(void **state) {
+  ctx_t *c = *state;
+  if (geteuid() == 0)
+    skip(); /* root reads a file of mode 000 */
+  start(c);
+  char text[4096], path[400];
+  mixed_file(text, sizeof text);
+  testkit_drop(c->spool, "locked.txt", text);
+  snprintf(path, sizeof path, "%s/locked.txt", c->spool);
+  assert_int_equal(chmod(path, 0), 0);
+  testkit_drop(c->spool, "open.txt", text);
+  c->plugin->on_tick(c->state);
+  char *reason = testkit_slurp(c->rejected, "locked.txt.reason");
+  assert_non_null(reason);
+  assert_int_equal(strncmp(reason, "0;UNREADABLE;", 13), 0);
+  free(reason);
+  assert_true(testkit_exists(c->done, "open.txt")); /* the spool went on */
+}
+
 static void test_settings_checked(void **state) {
   ctx_t *c = *state;
   fake_host_set(&c->host, "batch_records", "0");
@@ -334,6 +353,7 @@ int main(void) {
       cmocka_unit_test_setup_teardown(test_stop_mid_file_gives_same_ids, setup, teardown),
       cmocka_unit_test_setup_teardown(test_protection, setup, teardown),
       cmocka_unit_test_setup_teardown(test_files_in_the_making_are_left_alone, setup, teardown),
+      cmocka_unit_test_setup_teardown(test_unreadable_file_moved_aside, setup, teardown),
       cmocka_unit_test_setup_teardown(test_settings_checked, setup, teardown),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
