@@ -74,6 +74,9 @@ static int start(void *state) {
   template_t *t = state;
   const char *patterns[] = {t->pattern};
   stafet_subscription_t sub = {.name = t->subscription, .patterns = patterns, .n_patterns = 1};
+  if (t->inbox_dir != NULL && mkdir(t->inbox_dir, 0700) != 0 && errno != EEXIST)
+    t->api->log(t->host, STAFET_LOG_WARN, "cannot create the inbox", "inbox=%s error=\"%s\"",
+                t->inbox_dir, strerror(errno));
   int rc = t->api->subscribe(t->host, &sub);
   if (rc == 0)
     rc = t->api->provide(t->host, SERVICE);

@@ -68,11 +68,26 @@ static int stop_requested(int signal_fd) {
   return stop;
 }
 
+/* mkdir -p: 0 or -1 with errno. */
+static int make_dirs(const char *path) {
+  char buf[CONF_STR_MAX];
+  snprintf(buf, sizeof buf, "%s", path);
+  for (char *p = buf + 1; *p != '\0'; p++) {
+    if (*p != '/')
+      continue;
+    *p = '\0';
+    if (mkdir(buf, 0700) != 0 && errno != EEXIST)
+      return -1;
+    *p = '/';
+  }
+  return mkdir(buf, 0700) != 0 && errno != EEXIST ? -1 : 0;
+}
+
 /* The journal and the client; then what the journal holds goes to the client. */
 static int prepare(child_t *ch, char *why, size_t why_size) {
   stafet_host_t *h = &ch->host;
   const host_conf_t *cfg = h->cfg;
-  if (mkdir(cfg->state_dir, 0700) != 0 && errno != EEXIST) {
+  if (make_dirs(cfg->state_dir) != 0) {
     snprintf(why, why_size, "cannot create state_dir %.300s: %s", cfg->state_dir, strerror(errno));
     return STAFET_EIO;
   }

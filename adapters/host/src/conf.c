@@ -266,14 +266,28 @@ static int parse_line(parser_t *p, char *raw) {
   return *text == '[' ? open_section(p, text) : set_key(p, text);
 }
 
+/* 1 if every comma-separated item is tcp://... or ipc://... with something after. */
+static int hub_list_valid(const char *list) {
+  for (const char *item = list;;) {
+    size_t n = strcspn(item, ",");
+    if (n <= 6 || (strncmp(item, "tcp://", 6) != 0 && strncmp(item, "ipc://", 6) != 0))
+      return 0;
+    if (item[n] == '\0')
+      return 1;
+    item += n + 1;
+  }
+}
+
 /* What must hold once the whole file is read. */
 static int check_whole(parser_t *p) {
   host_conf_t *cfg = p->cfg;
   p->line = 0; /* about the file as a whole */
-  if (strncmp(cfg->hub, "tcp://", 6) != 0 && strncmp(cfg->hub, "ipc://", 6) != 0)
-    return fail(p, "hub: expected tcp://host:port or ipc:///path");
-  if (cfg->tick_ms == 0 || cfg->restart_min_ms == 0 || cfg->hub_timeout_ms == 0)
-    return fail(p, "tick_ms, restart_min_ms and hub_timeout_ms must be above 0");
+  if (!hub_list_valid(cfg->hub))
+    return fail(p, "hub: expected tcp://host:port or ipc:///path, or a comma-separated list");
+  if (cfg->tick_ms == 0 || cfg->restart_min_ms == 0 || cfg->hub_timeout_ms == 0 ||
+      cfg->metrics_interval_ms == 0 || cfg->outbox_max == 0)
+    return fail(p, "tick_ms, metrics_interval_ms, restart_min_ms, hub_timeout_ms and outbox_max "
+                   "must be above 0");
   if (cfg->restart_max_ms < cfg->restart_min_ms)
     return fail(p, "restart_max_ms is below restart_min_ms");
   if (strcmp(cfg->log_level, "debug") && strcmp(cfg->log_level, "info") &&

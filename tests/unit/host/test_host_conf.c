@@ -41,7 +41,7 @@ static void test_defaults(void **state) {
 static void test_globals_and_plugins(void **state) {
   const char *text = "# a comment\n"
                      "  ; another comment\n"
-                     "hub = ipc:///run/stafet/hub.sock\n"
+                     "hub = ipc:///run/stafet/hub.sock,tcp://hub2:7400\n"
                      "tick_ms=50\n"
                      "outbox_fsync = no\n"
                      "metrics_dir = \"/var/lib/metrics\"\n"
@@ -57,7 +57,7 @@ static void test_globals_and_plugins(void **state) {
   host_conf_t cfg;
   char err[256];
   assert_int_equal(parse(&cfg, text, err, sizeof err), 0);
-  assert_string_equal(cfg.hub, "ipc:///run/stafet/hub.sock");
+  assert_string_equal(cfg.hub, "ipc:///run/stafet/hub.sock,tcp://hub2:7400");
   assert_int_equal(cfg.tick_ms, 50);
   assert_int_equal(cfg.outbox_fsync, 0);
   assert_string_equal(cfg.metrics_dir, "/var/lib/metrics");
@@ -103,6 +103,10 @@ static void test_errors(void **state) {
   expect_error("[plugins a]\npath=/x.so\n", "test.conf:1: unknown section");
   expect_error("[plugin a\npath=/x.so\n", "test.conf:1: section header without ']'");
   expect_error("hub = http://x\n[plugin a]\npath=/x.so\n", "test.conf: hub: expected tcp://");
+  expect_error("hub = tcp://a:1,\n[plugin a]\npath=/x.so\n", "test.conf: hub: expected tcp://");
+  expect_error("hub = tcp://a:1,http://b\n[plugin a]\npath=/x.so\n", "hub: expected");
+  expect_error("outbox_max = 0\n[plugin a]\npath=/x.so\n", "must be above 0");
+  expect_error("metrics_interval_ms = 0\n[plugin a]\npath=/x.so\n", "must be above 0");
   expect_error("tick_ms = 5\n", "test.conf: no [plugin NAME] section");
   expect_error("restart_min_ms = 10\nrestart_max_ms = 5\n[plugin a]\npath=/x.so\n",
                "restart_max_ms is below restart_min_ms");
