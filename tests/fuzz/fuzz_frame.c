@@ -69,7 +69,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
   switch (f->body_case) {
   case STAFET__WIRE__V1__FRAME__BODY_PUBLISH: check_publish(f->publish); break;
   case STAFET__WIRE__V1__FRAME__BODY_SUBSCRIBE: check_subscribe(f->subscribe); break;
-  case STAFET__WIRE__V1__FRAME__BODY_ACK: check_ids(f->ack->delivery_ids, f->ack->n_delivery_ids); break;
+  case STAFET__WIRE__V1__FRAME__BODY_ACK:
+    check_ids(f->ack->delivery_ids, f->ack->n_delivery_ids);
+    break;
   case STAFET__WIRE__V1__FRAME__BODY_NACK:
     check_ids(f->nack->delivery_ids, f->nack->n_delivery_ids);
     break;
