@@ -20,12 +20,14 @@
 
 #include <arpa/inet.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <microhttpd.h>
 #include <netinet/in.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/random.h>
 #include <sys/socket.h>
 
 #define BODY_MAX  (64 * 1024)
@@ -39,6 +41,7 @@ typedef struct admin {
   uv_timer_t timer, stats_timer;
   admin_req_t *suspended; /* doubly linked */
   char address[128];
+  char token[129]; /* changes need "Authorization: Bearer <token>" */
   bool stopped;
 } admin_t;
 
@@ -253,7 +256,61 @@ static bool cross_site_safe(const admin_req_t *req) {
   return type != NULL && strncmp(type, "application/json", 16) == 0;
 }
 
+/* Constant-time comparison: the time taken says nothing about the token. */
+static bool token_equal(const char *a, const char *b) {
+  size_t la = strlen(a), lb = strlen(b);
+  unsigned char diff = la != lb;
+  for (size_t i = 0; i < la && i < lb; i++)
+    diff |= (unsigned char)(a[i] ^ b[i]);
+  return diff == 0;
+}
+
+/* Reading is open (on loopback by default); a change needs the admin token. */
+static bool authorized(const admin_t *a, const admin_req_t *req) {
+  if (strcmp(req->method, "GET") == 0 || strcmp(req->method, "HEAD") == 0)
+    return true;
+  const char *auth =
+      MHD_lookup_connection_value(req->conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_AUTHORIZATION);
+  return auth != NULL && strncmp(auth, "Bearer ", 7) == 0 && token_equal(auth + 7, a->token);
+}
+
+/* The token from admin_token_file, or data_dir/admin.token made (0600) the
+ * first time. */
+static int load_token(hub_t *hub, char *out, size_t size) {
+  char path[CONFIG_STR_MAX + 16];
+  if (hub->cfg.admin_token_file[0])
+    snprintf(path, sizeof path, "%s", hub->cfg.admin_token_file);
+  else
+    snprintf(path, sizeof path, "%.500s/admin.token", hub->cfg.data_dir);
+  FILE *f = fopen(path, "r");
+  if (f == NULL && hub->cfg.admin_token_file[0] == '\0') {
+    uint8_t raw[24];
+    int fd = open(path, O_RDWR | O_CREAT | O_EXCL, 0600);
+    if (fd < 0 || getrandom(raw, sizeof raw, 0) != (ssize_t)sizeof raw ||
+        (f = fdopen(fd, "w+")) == NULL)
+      return STAFET_EIO;
+    for (size_t i = 0; i < sizeof raw; i++)
+      fprintf(f, "%02x", raw[i]);
+    rewind(f);
+  }
+  bool ok = f != NULL && fgets(out, (int)size, f) != NULL;
+  if (f)
+    fclose(f);
+  out[strcspn(out, "\r\n")] = '\0';
+  if (!ok || out[0] == '\0') {
+    log_error(&hub->log, "cannot read the admin token", "file=%s", path);
+    return STAFET_EINVAL;
+  }
+  return 0;
+}
+
 static void route(hub_t *hub, admin_req_t *req) {
+  if (!authorized(hub->admin, req)) {
+    admin_respond_error(req, 401,
+                        "%s needs Authorization: Bearer <token> (the hub's admin token file)",
+                        req->method);
+    return;
+  }
   if (req->body_too_big) {
     admin_respond_error(req, 413, "request body larger than %d bytes", BODY_MAX);
     return;
@@ -454,6 +511,8 @@ int admin_start(hub_t *hub) {
     return STAFET_ENOMEM;
   a->hub = hub;
   hub->admin = a;
+  if (load_token(hub, a->token, sizeof a->token) != 0)
+    return STAFET_EINVAL;
   uv_timer_init(hub->loop, &a->timer);
   uv_timer_init(hub->loop, &a->stats_timer);
   a->timer.data = a;

@@ -73,6 +73,9 @@ static const option_def_t options[] = {
     STR_OPT(admin_bind, "127.0.0.1:7480",
             "admin HTTP (metrics, API, dashboard) host:port; port 0 = any free one (logged); "
             "\"none\" = off"),
+    STR_OPT(admin_token_file, "",
+            "file with the token admin API changes need (Authorization: Bearer); "
+            "default data_dir/admin.token, made at first start"),
     STR_OPT(www_dir, STAFET_WWW_DIR, "directory of the dashboard's static files"),
     U64_OPT(stats_interval_ms, "1000", "how often queue depths are fetched from Redis"),
 };

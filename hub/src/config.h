@@ -46,7 +46,8 @@ typedef struct hub_config {
   uint64_t drain_timeout_ms;       /* SIGTERM: longest wait for in-flight work */
   char admin_bind[CONFIG_STR_MAX]; /* admin HTTP "host:port", "" or "none" = off, port 0 = any */
   char www_dir[CONFIG_STR_MAX];    /* the dashboard's static files */
-  uint64_t stats_interval_ms;      /* how often queue figures are fetched from Redis */
+  char admin_token_file[CONFIG_STR_MAX]; /* "" = data_dir/admin.token, made if missing */
+  uint64_t stats_interval_ms;            /* how often queue figures are fetched from Redis */
 } hub_config_t;
 
 /* Fills every field with its default. */

@@ -12,9 +12,20 @@ const SVG = 'http://www.w3.org/2000/svg';
 const previous = new Map(); /* "kind:name" -> {value, at} for rates */
 let selected = null; /* name of the subscription shown, or null */
 
-async function api(path, options) {
-  const r = await fetch(path, Object.assign({ headers: { 'Content-Type': 'application/json' } },
-    options || {}));
+/* Changes (replay, purge) need the hub's admin token (data_dir/admin.token):
+ * asked for once, kept for this tab only. */
+async function api(path, options, asked) {
+  const headers = { 'Content-Type': 'application/json' };
+  const token = sessionStorage.getItem('stafetToken');
+  if (token) headers['Authorization'] = 'Bearer ' + token;
+  const r = await fetch(path, Object.assign({ headers: headers }, options || {}));
+  if (r.status === 401 && !asked) {
+    const given = window.prompt('Admin token (the hub\'s admin.token file):');
+    if (given) {
+      sessionStorage.setItem('stafetToken', given.trim());
+      return api(path, options, true);
+    }
+  }
   const body = await r.json().catch(() => ({}));
   if (!r.ok) throw new Error(body.error || (r.status + ' ' + r.statusText));
   return body;

@@ -21,6 +21,11 @@ bool th_admin_addr(const th_hub_t *h, char *out, size_t size, int timeout_ms) {
       const char *a = strstr(line, "addr=") + 5;
       snprintf(out, size, "%.*s", (int)strcspn(a, " \n"), a);
       free(log);
+      /* The hub made its admin token in its data dir: th_http and stafetctl
+       * (which inherits the environment) send it with changes. */
+      char token_file[400];
+      snprintf(token_file, sizeof token_file, "%s/admin.token", h->dir);
+      setenv("STAFET_ADMIN_TOKEN_FILE", token_file, 1);
       return true;
     }
     free(log);
@@ -63,6 +68,18 @@ long th_http(const char *addr, const char *method, const char *path, const char 
   if (content_type != NULL) {
     snprintf(header, sizeof header, "Content-Type: %s", content_type);
     headers = curl_slist_append(headers, header);
+  }
+  char auth[200];
+  const char *token_file = getenv("STAFET_ADMIN_TOKEN_FILE");
+  FILE *tf = token_file && strcmp(method, "GET") != 0 ? fopen(token_file, "r") : NULL;
+  if (tf != NULL) { /* changes need the admin token (the hub made it in its data dir) */
+    char token[130] = "";
+    if (fgets(token, sizeof token, tf) != NULL) {
+      token[strcspn(token, "\r\n")] = '\0';
+      snprintf(auth, sizeof auth, "Authorization: Bearer %s", token);
+      headers = curl_slist_append(headers, auth);
+    }
+    fclose(tf);
   }
   buf_t b = {calloc(1, 1), 0};
   long status = 0;

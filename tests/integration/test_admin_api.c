@@ -6,6 +6,8 @@
 #include "admin.h"
 #include "fixture.h"
 
+#include <sys/stat.h>
+
 static const char *const DEPTH[] = {"queue", "depth", NULL};
 
 /* The hub's admin address, once the hub is ready (Redis up, routing loaded). */
@@ -172,12 +174,38 @@ static void test_api_answers_and_refusals(void **state) {
   stafet_client_destroy(c);
 }
 
+/* Reading is open on loopback; every change needs the hub's admin token. */
+static void test_changes_need_the_token(void **state) {
+  world_t *w = *state;
+  char addr[64], token_file[400];
+  admin_of(w, addr);
+  snprintf(token_file, sizeof token_file, "%s", getenv("STAFET_ADMIN_TOKEN_FILE"));
+  struct stat st;
+  assert_int_equal(stat(token_file, &st), 0);
+  assert_int_equal(st.st_mode & 0777, 0600);
+  const char *json = "{\"name\":\"tokened\",\"patterns\":[\"cpr.#\"]}";
+  unsetenv("STAFET_ADMIN_TOKEN_FILE"); /* th_http sends no token now */
+  expect_status(addr, "POST", "/api/subscriptions", "application/json", json, 401, "Bearer");
+  expect_status(addr, "DELETE", "/api/subscriptions/tokened", "application/json", NULL, 401, NULL);
+  expect_status(addr, "GET", "/api/subscriptions", NULL, NULL, 200, NULL);
+  char wrong[400];
+  snprintf(wrong, sizeof wrong, "%s/wrong.token", w->dir);
+  FILE *f = fopen(wrong, "w");
+  fputs("not-the-token\n", f);
+  fclose(f);
+  setenv("STAFET_ADMIN_TOKEN_FILE", wrong, 1);
+  expect_status(addr, "POST", "/api/subscriptions", "application/json", json, 401, NULL);
+  setenv("STAFET_ADMIN_TOKEN_FILE", token_file, 1);
+  expect_status(addr, "POST", "/api/subscriptions", "application/json", json, 201, "tokened");
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test_setup_teardown(test_health_and_readiness, world_default, world_down),
       cmocka_unit_test_setup_teardown(test_metrics_pass_promtool, world_default, world_down),
       cmocka_unit_test_setup_teardown(test_growing_queue_in_metrics, world_default, world_down),
       cmocka_unit_test_setup_teardown(test_api_answers_and_refusals, world_default, world_down),
+      cmocka_unit_test_setup_teardown(test_changes_need_the_token, world_default, world_down),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }

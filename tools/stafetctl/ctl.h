@@ -22,10 +22,12 @@
 enum { CTL_OK = 0, CTL_FAILED = 1, CTL_USAGE = 2, CTL_UNREACHABLE = 3 };
 
 typedef struct ctl {
-  const char *admin;    /* host:port of the admin API */
-  const char *endpoint; /* the hub's ZeroMQ endpoint (tail) */
-  bool json;            /* --json: machine-readable output */
-  bool help;            /* --help given for the command */
+  const char *admin;      /* host:port of the admin API */
+  const char *endpoint;   /* the hub's ZeroMQ endpoint (tail) */
+  const char *token_file; /* the admin token changes need (--token-file) */
+  char token[129];
+  bool json; /* --json: machine-readable output */
+  bool help; /* --help given for the command */
   long timeout_ms;
   FILE *out, *err;
   volatile int *stop; /* set by SIGINT/SIGTERM */

@@ -45,6 +45,11 @@ static CURLcode perform(ctl_t *ctl, const char *method, const char *url, const c
   if (c == NULL)
     return CURLE_FAILED_INIT;
   struct curl_slist *headers = curl_slist_append(NULL, "Content-Type: application/json");
+  char auth[160];
+  if (ctl->token[0]) { /* changes need it; reads do not, and it costs nothing to send */
+    snprintf(auth, sizeof auth, "Authorization: Bearer %s", ctl->token);
+    headers = curl_slist_append(headers, auth);
+  }
   curl_easy_setopt(c, CURLOPT_URL, url);
   curl_easy_setopt(c, CURLOPT_CUSTOMREQUEST, method);
   curl_easy_setopt(c, CURLOPT_HTTPHEADER, headers);

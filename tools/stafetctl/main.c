@@ -38,6 +38,8 @@ static const char usage[] =
     "\n"
     "global options:\n"
     "  --admin HOST:PORT   the hub's admin API [$STAFET_ADMIN or 127.0.0.1:7480]\n"
+    "  --token-file F      the hub's admin token, needed for changes\n"
+    "                      [$STAFET_ADMIN_TOKEN_FILE or ./stafet-data/admin.token]\n"
     "  --endpoint E        the hub's ZeroMQ endpoint, for tail [$STAFET_ENDPOINT or\n"
     "                      tcp://127.0.0.1:7400]\n"
     "  --json              JSON output (every read command)\n"
@@ -48,14 +50,32 @@ static const char usage[] =
     "             2 bad command line, 3 the hub's admin API did not answer.\n"
     "Runbook: docs/operations.md\n";
 
+/* Reads the admin token (changes need it); silently none if there is no file. */
+static void load_token(ctl_t *ctl) {
+  const char *path = ctl->token_file                     ? ctl->token_file
+                     : getenv("STAFET_ADMIN_TOKEN_FILE") ? getenv("STAFET_ADMIN_TOKEN_FILE")
+                                                         : "./stafet-data/admin.token";
+  FILE *f = fopen(path, "r");
+  if (f == NULL) {
+    if (ctl->token_file != NULL)
+      fprintf(ctl->err, "stafetctl: cannot read token file %s\n", path);
+    return;
+  }
+  if (fgets(ctl->token, sizeof ctl->token, f) == NULL)
+    ctl->token[0] = '\0';
+  ctl->token[strcspn(ctl->token, "\r\n")] = '\0';
+  fclose(f);
+}
+
 /* Removes global options from argv; returns the new argc or -1 on error. */
 static int take_globals(ctl_t *ctl, int argc, char **argv) {
   int out = 0;
   for (int i = 0; i < argc; i++) {
     const char *a = argv[i];
-    const char **target = strcmp(a, "--admin") == 0      ? &ctl->admin
-                          : strcmp(a, "--endpoint") == 0 ? &ctl->endpoint
-                                                         : NULL;
+    const char **target = strcmp(a, "--admin") == 0        ? &ctl->admin
+                          : strcmp(a, "--endpoint") == 0   ? &ctl->endpoint
+                          : strcmp(a, "--token-file") == 0 ? &ctl->token_file
+                                                           : NULL;
     if (target != NULL || strcmp(a, "--timeout-ms") == 0) {
       if (i + 1 >= argc) {
         fprintf(ctl->err, "stafetctl: %s needs a value\n", a);
@@ -99,6 +119,7 @@ int main(int argc, char **argv) {
   int n = take_globals(&ctl, argc - 1, argv + 1);
   if (n < 0)
     return CTL_USAGE;
+  load_token(&ctl);
   if (n == 0) {
     fputs(usage, ctl.help ? stdout : stderr);
     return ctl.help ? CTL_OK : CTL_USAGE;
