@@ -14,6 +14,7 @@
 
 #include "auth.h"
 #include "keys.h"
+#include "metrics.h"
 #include "queue_redis.h"
 #include "stafet.h"
 #include "stafet/wire/v1/hub.pb-c.h"
@@ -85,6 +86,8 @@ static void complete(hub_t *hub, pending_req_t *p, Stafet__Wire__V1__ErrorCode e
                      const char *text, Stafet__Wire__V1__Envelope *env, zmq_msg_t *payload) {
   uint64_t took = hub_now_ms() - p->started_ms;
   hub->stats.requests_by_result[error == 0 ? 0 : 1]++;
+  if (!p->remote_origin) /* measured where the requester waits */
+    metrics_observe_request(hub, p->service, (double)took);
   log_debug(&hub->log, "request completed", "service=%s key=%s error=%s took_ms=%llu", p->service,
             p->key, error_code_name(error), (unsigned long long)took);
   if (p->remote_origin) {

@@ -4,6 +4,7 @@
  * silence: NO_PROVIDER, DEADLINE_EXCEEDED, PROVIDER_ERROR (an error answer,
  * or a provider that dies); and a provider on another hub.
  */
+#include "admin.h"
 #include "fixture.h"
 
 #include <stdio.h>
@@ -76,6 +77,13 @@ static void test_answer_and_round_robin(void **state) {
   }
   assert_int_equal(s1.served + s2.served, 10);
   assert_true(s1.served >= 4 && s2.served >= 4); /* round robin */
+  /* Their latency is in /metrics: ten observations for the service. */
+  char addr[64], *metrics = NULL;
+  assert_true(th_admin_ready(&w->hub, addr, sizeof addr, 10000));
+  assert_int_equal(th_http(addr, "GET", "/metrics", NULL, NULL, &metrics), 200);
+  assert_non_null(
+      strstr(metrics, "stafet_request_duration_seconds_count{service=\"cpr.person.get\"} 10"));
+  free(metrics);
   stafet_client_destroy(p1);
   stafet_client_destroy(p2);
   stafet_client_destroy(rq);
