@@ -57,7 +57,14 @@ struct metrics {
   histogram_t other_service;
   histogram_t redis_rtt;
   uint64_t started_ms;
+  uint64_t refresh_outstanding; /* queue-stat scripts not answered yet */
+  size_t refresh_cursor;        /* where the next round of queue stats starts */
 };
+
+/* Queue figures are refreshed for at most this many subscriptions per tick,
+ * round robin, and never while the last round is unanswered: with 100,000
+ * subscriptions a refresh must not flood Redis (or the hub) every second. */
+#define REFRESH_PER_TICK 500
 
 int metrics_new(metrics_t **out) {
   metrics_t *m = calloc(1, sizeof *m);
@@ -275,6 +282,8 @@ int metrics_parse_queue_reply(const redisReply *r, uint64_t now_ms, queue_stats_
 static void on_queue_stats(hub_t *hub, redisReply *reply, void *arg) {
   char *name = arg;
   queue_stats_t q;
+  if (hub->metrics != NULL && hub->metrics->refresh_outstanding > 0)
+    hub->metrics->refresh_outstanding--;
   if (reply != NULL && metrics_parse_queue_reply(reply, hub_now_ms(), &q) == 0)
     metrics_set_queue(hub, name, &q);
   else if (reply != NULL && reply->type == REDIS_REPLY_ERROR)
@@ -293,10 +302,27 @@ static void refresh_one(void *value, void *arg) {
   if (name == NULL ||
       store_script(hub, SCRIPT_QUEUE_STATS, on_queue_stats, name, 2, 3, argv, NULL) != 0)
     free(name);
+  else
+    hub->metrics->refresh_outstanding++;
 }
 
 void metrics_refresh_queues(hub_t *hub) {
-  dict_each(hub->dsubs, refresh_one, hub);
+  metrics_t *m = hub->metrics;
+  if (m == NULL || m->refresh_outstanding > 0)
+    return; /* the last round is still out: Redis is busy enough */
+  size_t n = dict_size(hub->dsubs), i = 0, done = 0;
+  if (m->refresh_cursor >= n)
+    m->refresh_cursor = 0;
+  dict_iter_t it;
+  void *value;
+  for (dict_iter_init(&it, hub->dsubs);
+       done < REFRESH_PER_TICK && dict_iter_next(&it, NULL, NULL, &value); i++) {
+    if (i < m->refresh_cursor)
+      continue;
+    refresh_one(value, hub);
+    done++;
+  }
+  m->refresh_cursor = i >= n ? 0 : i;
 }
 
 /* ---- Prometheus text ---- */
