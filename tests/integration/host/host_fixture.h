@@ -27,6 +27,7 @@
 typedef struct host_scene {
   world_t *w;
   th_adapter_t adapter;
+  th_adapter_t other; /* a second host, for the tests that need one */
   stafet_client_t *client;
   stafet_client_t *clients[2]; /* {client, NULL}: for the polling waits */
   th_collector_t col;
@@ -59,10 +60,11 @@ static inline int host_scene_up(void **state, size_t size, const char *sub_name,
                                  deliver ? (void *)s : (void *)&s->col, 15000);
 }
 
-/* Kills a host a failed test left running, and takes the world down. */
+/* Kills the hosts a failed test left running, and takes the world down. */
 static inline int host_scene_down(void **state) {
   host_scene_t *s = *state;
   th_adapter_stop(&s->adapter, SIGKILL);
+  th_adapter_stop(&s->other, SIGKILL);
   stafet_client_destroy(s->client);
   th_collector_free(&s->col);
   void *w = s->w;

@@ -148,11 +148,10 @@ static void test_sigterm_keeps_the_rest_for_next_time(void **state) {
                    1);
 
   assert_int_equal(th_hub_start(&s->w->hub, s->w->dir, &s->w->redis), 0);
-  th_adapter_t again;
-  host_start(&again, s->w, "again", ((scene_t *)s)->plugins);
+  host_start(&s->other, s->w, "again", ((scene_t *)s)->plugins);
   assert_true(host_wait_topic(cs, &s->col, "template.note.created", 5, 15000));
   assert_int_equal(th_collector_distinct(&s->col), 5);
-  host_stop_clean(&again);
+  host_stop_clean(&s->other);
 }
 
 int main(void) {

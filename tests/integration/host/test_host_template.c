@@ -111,15 +111,14 @@ static void test_one_host_per_state_dir(void **state) {
   host_scene_t *s = *state;
   stafet_client_t **cs = s->clients;
   assert_true(host_wait_running(&s->adapter, "template", 1, cs));
-  th_adapter_t second;
   char plugins[512];
   snprintf(plugins, sizeof plugins, "[plugin template]\npath = %s\n", STAFET_TEMPLATE_PLUGIN);
-  host_start(&second, s->w, "second", plugins);
-  assert_true(th_log_wait(second.log_path,
+  host_start(&s->other, s->w, "second", plugins);
+  assert_true(th_log_wait(s->other.log_path,
                           TEXTS("msg=\"plugin failed\"", "plugin=template ", "phase=prepare",
                                 "template.outbox is in use by another process"),
                           1, 15000, cs));
-  host_stop_clean(&second);
+  host_stop_clean(&s->other);
   char text[256]; /* the first one is unharmed */
   assert_int_equal(host_ask(cs, "template.status.get", "", text), 0);
   host_stop_clean(&s->adapter);
