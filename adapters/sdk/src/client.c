@@ -129,6 +129,8 @@ int stafet_client_new(stafet_client_t **out, const stafet_client_options_t *opts
 void stafet_client_destroy(stafet_client_t *c) {
   if (!c)
     return;
+  sdk_acks_flush(c);
+  free(c->ack_ids);
   sdk_session_close(c);
   sdk_outbox_free(&c->outbox);
   sdk_sub_free_all(c->subs);

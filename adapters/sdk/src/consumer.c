@@ -10,6 +10,7 @@
  */
 #include "internal.h"
 
+#include <stdlib.h>
 #include <string.h>
 
 int sdk_ops_complete_seq(stafet_client_t *c, uint64_t seq, int status, int retry) {
@@ -160,32 +161,75 @@ static int send_settle(stafet_client_t *c, const char *subscription, const char 
     return STAFET_ECLOSED;
   Stafet__Wire__V1__Frame f = STAFET__WIRE__V1__FRAME__INIT;
   char *ids[1] = {(char *)delivery_id};
-  Stafet__Wire__V1__Ack ack = STAFET__WIRE__V1__ACK__INIT;
-  Stafet__Wire__V1__Nack nack;
-  if (nack_template) {
-    nack = *nack_template;
-    nack.subscription = (char *)subscription;
-    nack.n_delivery_ids = 1;
-    nack.delivery_ids = ids;
-    f.body_case = STAFET__WIRE__V1__FRAME__BODY_NACK;
-    f.nack = &nack;
-  } else {
-    ack.subscription = (char *)subscription;
-    ack.n_delivery_ids = 1;
-    ack.delivery_ids = ids;
-    f.body_case = STAFET__WIRE__V1__FRAME__BODY_ACK;
-    f.ack = &ack;
-  }
+  Stafet__Wire__V1__Nack nack = *nack_template;
+  nack.subscription = (char *)subscription;
+  nack.n_delivery_ids = 1;
+  nack.delivery_ids = ids;
+  f.body_case = STAFET__WIRE__V1__FRAME__BODY_NACK;
+  f.nack = &nack;
   int rc = sdk_send_frame(c, &f, NULL);
   return rc == STAFET_EUNAVAIL ? STAFET_ECLOSED : rc;
 }
 
+/* Acks are gathered and sent as one frame per subscription per poll round:
+ * the hub then settles them with one XACK instead of one per message. */
+#define ACK_BATCH_MAX 256
+
+void sdk_acks_drop(stafet_client_t *c) {
+  for (size_t i = 0; i < c->n_acks; i++)
+    free(c->ack_ids[i]);
+  c->n_acks = 0;
+  free(c->ack_sub);
+  c->ack_sub = NULL;
+}
+
+int sdk_acks_flush(stafet_client_t *c) {
+  if (c->n_acks == 0)
+    return 0;
+  int rc = STAFET_ECLOSED;
+  if (c->state == SDK_UP) {
+    Stafet__Wire__V1__Ack ack = STAFET__WIRE__V1__ACK__INIT;
+    ack.subscription = c->ack_sub;
+    ack.n_delivery_ids = c->n_acks;
+    ack.delivery_ids = c->ack_ids;
+    Stafet__Wire__V1__Frame f = STAFET__WIRE__V1__FRAME__INIT;
+    f.body_case = STAFET__WIRE__V1__FRAME__BODY_ACK;
+    f.ack = &ack;
+    rc = sdk_send_frame(c, &f, NULL);
+  }
+  sdk_acks_drop(c); /* unsent ones are redelivered by the hub after its ack time-out */
+  return rc == STAFET_EUNAVAIL ? STAFET_ECLOSED : rc;
+}
+
+static int ack_gather(stafet_client_t *c, const char *subscription, const char *delivery_id) {
+  if (c->ack_sub && strcmp(c->ack_sub, subscription) != 0) {
+    int rc = sdk_acks_flush(c);
+    if (rc < 0)
+      return rc;
+  }
+  if (c->ack_ids == NULL && !(c->ack_ids = calloc(ACK_BATCH_MAX, sizeof *c->ack_ids)))
+    return STAFET_ENOMEM;
+  if (c->ack_sub == NULL && !(c->ack_sub = strdup(subscription)))
+    return STAFET_ENOMEM;
+  if (!(c->ack_ids[c->n_acks] = strdup(delivery_id)))
+    return STAFET_ENOMEM;
+  if (++c->n_acks == ACK_BATCH_MAX)
+    return sdk_acks_flush(c);
+  return 0;
+}
+
 int stafet_client_ack(stafet_client_t *c, const char *subscription, const char *delivery_id) {
-  return send_settle(c, subscription, delivery_id, NULL);
+  if (!c || !subscription || !delivery_id)
+    return STAFET_EINVAL;
+  if (c->state != SDK_UP)
+    return STAFET_ECLOSED;
+  return ack_gather(c, subscription, delivery_id);
 }
 
 int stafet_client_nack(stafet_client_t *c, const char *subscription, const char *delivery_id,
                        int requeue, const char *reason) {
+  if (c && c->n_acks && sdk_acks_flush(c) < 0) /* acks first: they came first */
+    return STAFET_ECLOSED;
   Stafet__Wire__V1__Nack nack = STAFET__WIRE__V1__NACK__INIT;
   nack.requeue = requeue != 0;
   nack.reason = (char *)(reason ? reason : "");

@@ -187,6 +187,7 @@ int sdk_dispatch_all(stafet_client_t *c) {
   int n = 0, rc = 0;
   while (c->sock && (rc = dispatch_one(c)) > 0)
     n++;
+  sdk_acks_flush(c); /* the acks the callbacks just gave, as one frame */
   if (c->sock && rc < 0)
     sdk_session_down(c);
   return n;

@@ -74,7 +74,10 @@ struct stafet_client {
   sdk_outbox_t outbox;
   sdk_sub_t *subs;
   struct sdk_provider *providers; /* services this client answers (rpc.c) */
-  struct sdk_call *calls;         /* requests waiting for a reply (rpc.c) */
+  char *ack_sub;                  /* acks not sent yet, of this subscription (consumer.c) */
+  char **ack_ids;
+  size_t n_acks;
+  struct sdk_call *calls; /* requests waiting for a reply (rpc.c) */
   sdk_op_t *ops;
   sdk_idgen_t idgen;
   uint64_t rng; /* xorshift state for back-off jitter */
@@ -135,6 +138,10 @@ int sdk_ops_complete_seq(stafet_client_t *c, uint64_t seq, int status, int retry
 int sdk_ops_complete_name(stafet_client_t *c, const char *name, int status);
 /* Marks every op as needing its frame sent again (the session ended). */
 void sdk_ops_retry_all(stafet_client_t *c);
+/* Sends the acks gathered since the last flush as one Ack frame. */
+int sdk_acks_flush(stafet_client_t *c);
+/* Forgets gathered acks (the session ended: the hub redelivers those). */
+void sdk_acks_drop(stafet_client_t *c);
 /* Sends the Subscribe for s (records its seq). 0 or STAFET_E*. */
 int sdk_sub_send(stafet_client_t *c, sdk_sub_t *s);
 

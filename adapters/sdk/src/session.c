@@ -31,6 +31,7 @@ static void reset_session(stafet_client_t *c) {
   sdk_sub_reset_all(c->subs);
   sdk_ops_retry_all(c);
   sdk_rpc_session_reset(c);
+  sdk_acks_drop(c);
 }
 
 void sdk_session_down(stafet_client_t *c) {
@@ -138,6 +139,7 @@ static int send_heartbeat(stafet_client_t *c) {
 }
 
 static int tick_up(stafet_client_t *c, int64_t now) {
+  sdk_acks_flush(c); /* acks given outside a callback since the last poll */
   int rc = send_subscriptions(c, now);
   if (rc == 0)
     rc = sdk_rpc_tick(c, now);
