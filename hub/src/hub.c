@@ -205,8 +205,10 @@ static void on_embedded_stopped(hub_t *hub) {
 
 static void finish_drain(hub_t *hub) {
   admin_stop(hub);
-  request_free_all(hub);
+  /* Sessions first: ending one unlinks its providers from the service
+   * registry (and fails the requests it was answering); then what is left. */
   session_end_all(hub, "hub shutting down");
+  request_free_all(hub);
   net_close(hub);
   store_close(hub);
   close_handles(hub);

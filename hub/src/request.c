@@ -151,24 +151,28 @@ static provider_t *pick_provider(hub_t *hub, const char *service) {
   return NULL;
 }
 
-/* Sends the request to a local provider; false if there is none. */
+/* Sends the request to a local provider; false if there is none. A provider
+ * whose peer turns out to be gone (the send fails and marks it dead) is passed
+ * over for the next one. */
 static bool forward_local(hub_t *hub, pending_req_t *p) {
-  provider_t *prov = pick_provider(hub, p->service);
-  if (prov == NULL)
-    return false;
   Stafet__Wire__V1__Request req = *p->request;
   req.request_id = p->key;
   req.deadline_ms = p->deadline_ms;
   Stafet__Wire__V1__Frame f = STAFET__WIRE__V1__FRAME__INIT;
   f.body_case = STAFET__WIRE__V1__FRAME__BODY_REQUEST;
   f.request = &req;
-  zmq_msg_t copy;
-  zmq_msg_init(&copy);
-  zmq_msg_copy(&copy, &p->payload);
-  if (net_send(hub, prov->session, &f, &copy) != 0)
-    return false;
-  memcpy(p->provider_session, prov->session->id, sizeof p->provider_session);
-  return true;
+  for (provider_t *prov; (prov = pick_provider(hub, p->service)) != NULL;) {
+    zmq_msg_t copy;
+    zmq_msg_init(&copy);
+    zmq_msg_copy(&copy, &p->payload);
+    if (net_send(hub, prov->session, &f, &copy) == 0) {
+      memcpy(p->provider_session, prov->session->id, sizeof p->provider_session);
+      return true;
+    }
+    if (!prov->session->dead)
+      return false; /* its queue is full, not gone: do not spin */
+  }
+  return false;
 }
 
 typedef struct remote_pick {
