@@ -460,6 +460,7 @@ log "Stafet (hub + Redis, appendfsync always)"
 start_hub
 SOCK="$WORK/stafet-redis/redis.sock"
 pubsub_set stafet "$(watch_of stafet)" --redis-sock "$SOCK"
+bench stafet "$(watch_of stafet)" --label reqrep --workload reqrep --size 256 --redis-sock "$SOCK"
 pubsub_set stafet-transient "$(watch_of stafet)" --redis-sock "$SOCK"
 routing_set stafet "" start_hub --redis-sock "$SOCK"
 start_hub

@@ -35,10 +35,9 @@ struct scon {
   subarg_t args[BENCH_MAX_SUBS];
 };
 
-static int client_new(const cfg_t *cfg, const char *adapter, size_t outbox,
-                      stafet_client_t **out) {
-  stafet_client_options_t o = {.endpoint = cfg->stafet_ep, .adapter = adapter,
-                               .outbox_max = outbox};
+static int client_new(const cfg_t *cfg, const char *adapter, size_t outbox, stafet_client_t **out) {
+  stafet_client_options_t o = {
+      .endpoint = cfg->stafet_ep, .adapter = adapter, .outbox_max = outbox};
   if (stafet_client_new(out, &o) != 0)
     return -1;
   int rc = stafet_client_connect(*out, 10000);
@@ -76,8 +75,11 @@ static int subscribe_all(const cfg_t *cfg, stafet_client_t *c, int transient, sc
   for (int i = 0; i < cfg->n_subs; i++) {
     char name[BENCH_NAME_MAX];
     sub_name(cfg, i, name, sizeof name);
-    stafet_subscription_t sub = {.name = name, .patterns = patterns, .n_patterns = 1,
-                                 .transient = transient, .credit = (unsigned)cfg->credit};
+    stafet_subscription_t sub = {.name = name,
+                                 .patterns = patterns,
+                                 .n_patterns = 1,
+                                 .transient = transient,
+                                 .credit = (unsigned)cfg->credit};
     int rc = s ? stafet_client_subscribe(c, &sub, on_deliver, &s->args[i], 10000)
                : stafet_client_subscribe(c, &sub, noop_deliver, NULL, 10000);
     if (rc != 0) {
@@ -125,8 +127,8 @@ static int noise(const cfg_t *cfg, int k) {
       default: snprintf(pattern, sizeof pattern, "*.n%d.m", base + i); break;
       }
       const char *patterns[] = {pattern};
-      stafet_subscription_t sub = {.name = name, .patterns = patterns, .n_patterns = 1,
-                                   .credit = 1};
+      stafet_subscription_t sub = {
+          .name = name, .patterns = patterns, .n_patterns = 1, .credit = 1};
       rc = stafet_client_subscribe(c, &sub, noop_deliver, NULL, i == n - 1 ? 30000 : 0);
       if (rc == -9 /* STAFET_ETIMEDOUT */ && i < n - 1)
         rc = 0;
@@ -153,8 +155,7 @@ static void teardown(const cfg_t *cfg) {
     char name[BENCH_NAME_MAX];
     sub_name(cfg, i, name, sizeof name);
     const char *patterns[] = {pattern};
-    stafet_subscription_t sub = {.name = name, .patterns = patterns, .n_patterns = 1,
-                                 .credit = 1};
+    stafet_subscription_t sub = {.name = name, .patterns = patterns, .n_patterns = 1, .credit = 1};
     if (stafet_client_subscribe(c, &sub, noop_deliver, NULL, 10000) == 0)
       stafet_client_unsubscribe(c, name, 1, 10000);
   }
@@ -191,8 +192,8 @@ static int pub_send(bench_pub_t *p, uint64_t seq, const void *buf, size_t len) {
   slot_t *slot = &s->slots[seq & s->mask];
   slot->p = p;
   slot->seq = seq;
-  stafet_envelope_t env = {.topic = p->cfg->topic, .type_name = "bench.v1.Message",
-                           .schema_version = 1};
+  stafet_envelope_t env = {
+      .topic = p->cfg->topic, .type_name = "bench.v1.Message", .schema_version = 1};
   int rc = stafet_client_publish(s->c, &env, buf, len, on_ack, slot, NULL);
   if (rc == -12 /* STAFET_EFULL */)
     return BENCH_FULL;
@@ -258,6 +259,65 @@ static long long store_bytes(const cfg_t *cfg) {
   return redis_used_memory(cfg->redis_sock);
 }
 
+/* ---- request/reply: an echo provider and a requester, one call at a time ---- */
+
+#define RR_SERVICE "bench.echo.get"
+
+static void on_echo(stafet_client_t *c, const stafet_request_t *r, void *arg) {
+  (void)arg;
+  stafet_client_reply(c, r->request_id, r->payload, r->payload_len);
+}
+
+static int rr_server_open(bench_rr_t *r) {
+  stafet_client_t *c;
+  if (client_new(r->cfg, "bench_echo", 1000, &c) != 0)
+    return -1;
+  if (stafet_client_provide(c, RR_SERVICE, on_echo, NULL, 10000) != 0) {
+    stafet_client_destroy(c);
+    return -1;
+  }
+  r->d = c;
+  return 0;
+}
+
+static int rr_server_poll(bench_rr_t *r, int timeout_ms) {
+  return stafet_client_poll(r->d, timeout_ms) < 0 ? -1 : 0;
+}
+
+static void rr_close(bench_rr_t *r) {
+  stafet_client_destroy(r->d);
+  r->d = NULL;
+}
+
+static int rr_client_open(bench_rr_t *r) {
+  stafet_client_t *c;
+  if (client_new(r->cfg, "bench_requester", 1000, &c) != 0)
+    return -1;
+  r->d = c;
+  return 0;
+}
+
+typedef struct rr_answer {
+  int done, status;
+} rr_answer_t;
+
+static void on_answer(stafet_client_t *c, int status, const char *text, const void *payload,
+                      size_t len, void *arg) {
+  rr_answer_t *a = arg;
+  a->done = 1;
+  a->status = status;
+}
+
+static int rr_call(bench_rr_t *r, const void *buf, size_t len, int timeout_ms) {
+  rr_answer_t a = {0};
+  if (stafet_client_request(r->d, RR_SERVICE, buf, len, timeout_ms, on_answer, &a) != 0)
+    return -1;
+  while (!a.done)
+    if (stafet_client_poll(r->d, timeout_ms) < 0)
+      return -1;
+  return a.status == 0 ? 0 : -1;
+}
+
 const driver_t drv_stafet = {
     .name = "stafet",
     .durable = 1,
@@ -273,6 +333,12 @@ const driver_t drv_stafet = {
     .con_open = con_open,
     .con_poll = con_poll,
     .con_close = con_close,
+    .rr_server_open = rr_server_open,
+    .rr_server_poll = rr_server_poll,
+    .rr_server_close = rr_close,
+    .rr_client_open = rr_client_open,
+    .rr_call = rr_call,
+    .rr_client_close = rr_close,
     .store_bytes = store_bytes,
 };
 

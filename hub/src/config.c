@@ -63,7 +63,7 @@ static const option_def_t options[] = {
     U64_OPT(credit, "100", "default consumer window (unacked deliveries in flight)"),
     U64_OPT(dedupe_ttl_ms, "3600000", "remember accepted message ids this long"),
     U64_OPT(max_frame_bytes, "1048576", "largest frame accepted"),
-    U64_OPT(read_batch, "64", "most messages fetched from a queue in one Redis read"),
+    U64_OPT(read_batch, "500", "most messages fetched from a queue in one Redis read"),
     U64_OPT(claim_interval_ms, "1000", "how often to look for deliveries to redeliver"),
     U64_OPT(poll_interval_ms, "200", "how often to look for messages stored by other hubs"),
     U64_OPT(trim_interval_ms, "60000", "how often to apply retention"),
@@ -255,7 +255,7 @@ void config_finish(hub_config_t *cfg) {
   if (cfg->credit == 0)
     cfg->credit = 100;
   if (cfg->read_batch == 0)
-    cfg->read_batch = 64;
+    cfg->read_batch = 500;
 }
 
 void config_print_help(FILE *out, const char *prog) {
