@@ -5,6 +5,7 @@
  * not protected pass untouched; and every delivery of personal data is in the
  * audit stream with the receiver and the CPR number.
  */
+#include "admin.h"
 #include "curve_fixture.h"
 #include "fixture.h"
 #include "stafet/events/v1/cpr.pb-c.h"
@@ -143,6 +144,24 @@ static void test_protected_address_reaches_only_the_cleared(void **state) {
   assert_true(th_redis_stream_has(&w->redis, "stafet:audit", "adapter", "folkeregister"));
   assert_true(th_redis_stream_has(&w->redis, "stafet:audit", "cpr", "0101901234"));
   assert_true(th_redis_stream_has(&w->redis, "stafet:audit", "protected_fields_removed", "1"));
+  /* The auditor's question, through stafetctl: who received 010190-1234's data? */
+  char cmd[1024], line[1024];
+  snprintf(cmd, sizeof cmd, "%s audit --cpr 0101901234 --redis unix:%s 2>&1", STAFET_CTL_BIN,
+           w->redis.socket);
+  FILE *out = popen(cmd, "r");
+  assert_non_null(out);
+  int lines = 0, to_valg = 0, to_folk = 0, other_person = 0;
+  while (fgets(line, sizeof line, out) != NULL) {
+    lines++;
+    to_valg += strstr(line, "adapter=valg ") != NULL;
+    to_folk += strstr(line, "adapter=folkeregister ") != NULL;
+    other_person += strstr(line, "0202902345") != NULL;
+  }
+  assert_int_equal(pclose(out), 0);
+  assert_true(to_valg >= 3); /* direct, wildcard, tap (and the replay) */
+  assert_true(to_folk >= 1);
+  assert_int_equal(other_person, 0); /* only deliveries naming that person */
+  assert_int_equal(lines, to_valg + to_folk);
   stafet_client_destroy(cpr);
   stafet_client_destroy(valg);
   stafet_client_destroy(folk);

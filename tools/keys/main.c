@@ -27,12 +27,14 @@ static const char usage[] =
     "       stafet-keys acl ADAPTER [--publish P]... [--subscribe P]... [--call S]...\n"
     "                       [--provide S]... [--cleared] [redis options]\n"
     "       stafet-keys ls [redis options]\n"
+    "       stafet-keys audit [--cpr CPR] [--adapter NAME] [--limit N] [redis options]\n"
     "\n"
     "gen writes NAME.key (secret, 0600) and NAME.pub into DIR (default .).\n"
     "add registers an adapter's public key; revoke refuses it from the next frame on;\n"
     "acl sets what an adapter may publish, subscribe to, call and provide (patterns:\n"
     "'*' one segment, '#' any), and --cleared lets it see protected persons' addresses.\n"
-    "Running hubs reload the registry at once.\n"
+    "Running hubs reload the registry at once. audit lists deliveries of personal\n"
+    "data, newest first (default 100): who received which message naming which CPR.\n"
     "\n"
     "redis options: --redis ADDR (unix:/path or host:port; default: the embedded Redis\n"
     "  in --data-dir, default ./stafet-data), --user U, --password-file F, --prefix P\n";
@@ -40,6 +42,8 @@ static const char usage[] =
 typedef struct opts {
   char redis[600], user[64], password[256], prefix[64], dir[512], password_file[512];
   char *lists[4]; /* publish, subscribe, call, provide: newline-joined */
+  const char *cpr, *adapter;
+  long limit;
   bool cleared;
   const char *args[3];
   int n_args;
@@ -102,6 +106,12 @@ static int parse(int argc, char **argv, opts_t *o) {
       snprintf(o->prefix, sizeof o->prefix, "%s", v), i++;
     else if (strcmp(a, "--dir") == 0)
       snprintf(o->dir, sizeof o->dir, "%s", v), i++;
+    else if (strcmp(a, "--cpr") == 0)
+      o->cpr = v, i++;
+    else if (strcmp(a, "--adapter") == 0)
+      o->adapter = v, i++;
+    else if (strcmp(a, "--limit") == 0)
+      o->limit = atol(v), i++;
     else if (a[0] == '-') {
       fprintf(stderr, "stafet-keys: unknown option %s\n%s", a, usage);
       return -1;
@@ -141,6 +151,8 @@ static int run_registry(const char *cmd, opts_t *o, char *err, size_t n) {
   else if (strcmp(cmd, "acl") == 0)
     rc = registry_acl_set(r, o->args[0], o->lists[0], o->lists[1], o->lists[2], o->lists[3],
                           o->cleared ? "protected" : "", err, n);
+  else if (strcmp(cmd, "audit") == 0)
+    rc = registry_audit(r, o->cpr, o->adapter, o->limit > 0 ? o->limit : 100, err, n);
   else
     rc = registry_list(r, err, n);
   registry_close(r);
@@ -154,10 +166,10 @@ int main(int argc, char **argv) {
   }
   opts_t o = {0};
   const char *cmd = argv[1];
-  static const char *cmds[] = {"gen", "add", "revoke", "acl", "ls"};
-  static const int n_args[] = {1, 2, 1, 1, 0};
+  static const char *cmds[] = {"gen", "add", "revoke", "acl", "ls", "audit"};
+  static const int n_args[] = {1, 2, 1, 1, 0, 0};
   int which = -1;
-  for (int i = 0; i < 5; i++)
+  for (int i = 0; i < 6; i++)
     if (strcmp(cmd, cmds[i]) == 0)
       which = i;
   if (which < 0) {

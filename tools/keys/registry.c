@@ -200,3 +200,43 @@ int registry_list(registry_t *r, char *err, size_t n) {
   int rc = list_set(r, "keys", "key:", "key", err, n);
   return rc == 0 ? list_set(r, "acls", "acl:", "acl", err, n) : rc;
 }
+
+static const char *field_of(const redisReply *fields, const char *name) {
+  for (size_t k = 0; k + 1 < fields->elements; k += 2)
+    if (strcmp(fields->element[k]->str, name) == 0)
+      return fields->element[k + 1]->str;
+  return "";
+}
+
+/* The audit stream holds CPR numbers in the clear (it is the record of who saw
+ * whose data); what this prints is for the auditor's eyes and is not logged. */
+int registry_audit(registry_t *r, const char *cpr, const char *adapter, long limit, char *err,
+                   size_t n) {
+  char last[64] = "+";
+  long shown = 0;
+  while (shown < limit) {
+    redisReply *page = redisCommand(r->c, "XREVRANGE %saudit %s - COUNT 1000", r->prefix, last);
+    if (failed(page, r->c, err, n))
+      return STAFET_EIO;
+    for (size_t i = 0; i < page->elements && shown < limit; i++) {
+      redisReply *e = page->element[i], *f = e->element[1];
+      const char *cprs = field_of(f, "cpr");
+      if ((cpr == NULL || strstr(cprs, cpr) != NULL) &&
+          (adapter == NULL || strcmp(field_of(f, "adapter"), adapter) == 0)) {
+        printf("%s at=%s adapter=%s subscription=%s msg_id=%s topic=%s cpr=%s "
+               "protected_fields_removed=%s hub=%s\n",
+               e->element[0]->str, field_of(f, "at"), field_of(f, "adapter"),
+               field_of(f, "subscription"), field_of(f, "msg_id"), field_of(f, "topic"), cprs,
+               field_of(f, "protected_fields_removed"), field_of(f, "hub"));
+        shown++;
+      }
+    }
+    size_t got = page->elements;
+    if (got > 0) /* next page: strictly older than the last id seen */
+      snprintf(last, sizeof last, "(%s", page->element[got - 1]->element[0]->str);
+    freeReplyObject(page);
+    if (got < 1000)
+      break;
+  }
+  return 0;
+}

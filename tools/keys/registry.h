@@ -29,6 +29,11 @@ int registry_key_revoke(registry_t *r, const char *public_key, char *err, size_t
 int registry_acl_set(registry_t *r, const char *adapter, const char *publish, const char *subscribe,
                      const char *call, const char *provide, const char *clearance, char *err,
                      size_t err_size);
+/* Prints the newest audit records (deliveries of personal data), newest
+ * first, at most limit of them, those naming cpr and/or delivered to adapter
+ * (either may be NULL). */
+int registry_audit(registry_t *r, const char *cpr, const char *adapter, long limit, char *err,
+                   size_t err_size);
 /* Prints keys and ACLs (one line each) to stdout. */
 int registry_list(registry_t *r, char *err, size_t err_size);
 

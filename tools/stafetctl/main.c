@@ -6,9 +6,11 @@
  */
 #include "ctl.h"
 
+#include <errno.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 static volatile int stop_requested;
 
@@ -25,6 +27,11 @@ static const char usage[] =
     "commands:\n"
     "  status                         the hub, Redis, totals and every subscription\n"
     "  adapters                       adapters connected to the hub, with their sessions\n"
+    "  adapters add NAME KEY | revoke KEY | acl NAME [--publish P]... | keys\n"
+    "                                 the adapter registry: keys and ACLs (runs stafet-keys)\n"
+    "  keys gen NAME [--dir D] | ls   CURVE key pairs (runs stafet-keys)\n"
+    "  audit [--cpr X] [--adapter A] [--limit N]\n"
+    "                                 who received personal data, newest first\n"
     "  subs ls                        subscriptions with queue depth and dead letters\n"
     "  subs show NAME                 one subscription: definition, depth, consumers\n"
     "  subs add NAME --pattern P ...  create a durable subscription\n"
@@ -106,6 +113,63 @@ static const command_t commands[] = {
     {"dlq", cmd_dlq},       {"trace", cmd_trace},       {"tail", cmd_tail},
 };
 
+/*
+ * Keys, the adapter registry and the audit stream live in Redis, not behind
+ * the admin API: for them stafetctl runs stafet-keys (next to this binary,
+ * in the build tree beside it, or on PATH), mapping
+ *   stafetctl keys gen NAME ...            -> stafet-keys gen NAME ...
+ *   stafetctl adapters add|revoke|acl ...  -> stafet-keys add|revoke|acl ...
+ *   stafetctl keys ls / adapters keys      -> stafet-keys ls
+ *   stafetctl audit [--cpr X] ...          -> stafet-keys audit ...
+ */
+static int run_keys_tool(char **argv_in, int argc_in, const char *subcommand) {
+  char self[512], path[600];
+  ssize_t n = readlink("/proc/self/exe", self, sizeof self - 1);
+  self[n > 0 ? n : 0] = '\0';
+  char *slash = strrchr(self, '/');
+  if (slash)
+    *slash = '\0';
+  const char *candidates[] = {getenv("STAFET_KEYS_BIN"), NULL, NULL, "stafet-keys"};
+  char beside[600], build_tree[600];
+  snprintf(beside, sizeof beside, "%s/stafet-keys", self);
+  snprintf(build_tree, sizeof build_tree, "%s/../keys/stafet-keys", self);
+  candidates[1] = beside;
+  candidates[2] = build_tree;
+  const char *bin = "stafet-keys";
+  for (size_t i = 0; i < 4; i++)
+    if (candidates[i] && (strchr(candidates[i], '/') == NULL || access(candidates[i], X_OK) == 0)) {
+      bin = candidates[i];
+      break;
+    }
+  snprintf(path, sizeof path, "%s", bin);
+  char **args = calloc((size_t)argc_in + 3, sizeof *args);
+  if (args == NULL)
+    return CTL_FAILED;
+  args[0] = path;
+  args[1] = (char *)subcommand;
+  for (int i = 0; i < argc_in; i++)
+    args[2 + i] = argv_in[i];
+  execvp(path, args);
+  fprintf(stderr, "stafetctl: cannot run %s: %s\n", path, strerror(errno));
+  free(args);
+  return CTL_FAILED;
+}
+
+/* Registry and audit commands, or -1 if argv is none of them. */
+static int registry_command(int n, char **argv) {
+  const char *cmd = argv[0], *sub = n > 1 ? argv[1] : "";
+  if (strcmp(cmd, "audit") == 0)
+    return run_keys_tool(argv + 1, n - 1, "audit");
+  if (strcmp(cmd, "keys") == 0 && (strcmp(sub, "gen") == 0 || strcmp(sub, "ls") == 0))
+    return run_keys_tool(argv + 2, n - 2, sub);
+  if (strcmp(cmd, "adapters") == 0 &&
+      (strcmp(sub, "add") == 0 || strcmp(sub, "revoke") == 0 || strcmp(sub, "acl") == 0))
+    return run_keys_tool(argv + 2, n - 2, sub);
+  if (strcmp(cmd, "adapters") == 0 && strcmp(sub, "keys") == 0)
+    return run_keys_tool(argv + 2, n - 2, "ls");
+  return -1;
+}
+
 int main(int argc, char **argv) {
   ctl_t ctl = {.admin = getenv("STAFET_ADMIN") ? getenv("STAFET_ADMIN") : "127.0.0.1:7480",
                .endpoint =
@@ -124,6 +188,9 @@ int main(int argc, char **argv) {
     fputs(usage, ctl.help ? stdout : stderr);
     return ctl.help ? CTL_OK : CTL_USAGE;
   }
+  int rc = registry_command(n, argv + 1);
+  if (rc >= 0)
+    return rc;
   for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
     if (strcmp(argv[1], commands[i].name) == 0)
       return commands[i].fn(&ctl, n - 1, argv + 2);
