@@ -5,6 +5,12 @@
 # at (dashboard on http://127.0.0.1:7480/, stafetctl): one department
 # (borgerservice) is offline, so its queue grows, and one (ydelse) rejects
 # every 7th case, so dead letters appear with a reason, ready to replay.
+# It also runs the back office (issue 3): one stafet-adapter host with the
+# cpr, debtor, case and contact plugins (config: stafet-data/adapters.conf),
+# the fake ESDH, the fake debtor system importing instruction files, and the
+# simulators at a slow rate (a CPR change file every few seconds, call events,
+# ESDH webhooks); a synthetic citizen, 010190-1234, opens a case and moves from
+# Aabenraa to Aarhus, so a relocation flows through every system.
 # Ctrl-C (or --seconds N) stops everything; the hub drains and stops its Redis.
 #
 #   deploy/quickstart.sh [--seconds N] [--rate N] [--port N]
@@ -19,14 +25,16 @@ while (($#)); do
     --seconds) seconds="$2"; shift 2 ;;
     --rate) rate="$2"; shift 2 ;;
     --port) port="$2"; shift 2 ;;
-    -h|--help) sed -n '2,8p' "$0"; exit 0 ;;
+    -h|--help) sed -n '2,14p' "$0"; exit 0 ;;
     *) echo "quickstart: unknown option $1 (see --help)" >&2; exit 2 ;;
   esac
 done
 
 deploy/install-deps.sh
 cmake -S . -B build -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
-cmake --build build -j"$(nproc)" --target stafet-hub stafet-demo stafetctl
+cmake --build build -j"$(nproc)" --target stafet-hub stafet-demo stafetctl stafet-adapter \
+  stafet_adapter_cpr stafet_adapter_debtor stafet_adapter_case stafet_adapter_contact \
+  stafet-sim-cpr stafet-sim-debtor stafet-sim-esdh stafet-sim-esdh-hooks stafet-sim-events
 
 data="$PWD/stafet-data"
 endpoint="tcp://127.0.0.1:$port"
@@ -52,11 +60,19 @@ run_tagged() {
   pids+=($!)
 }
 
-run_tagged hub build/hub/stafet-hub --data-dir "$data" --bind-tcp "$endpoint"
+# The admin API (dashboard, stafetctl) on --port + 80: 7480 by default.
+admin="127.0.0.1:$((port + 80))"
+export STAFET_ADMIN="$admin" STAFET_ENDPOINT="$endpoint" STAFET_ADMIN_TOKEN_FILE="$data/admin.token"
+run_tagged hub build/hub/stafet-hub --data-dir "$data" --bind-tcp "$endpoint" --admin-bind "$admin"
 for _ in $(seq 100); do
   [ -S "$data/hub.sock" ] && break
+  kill -0 "${pids[0]}" 2>/dev/null || break
   sleep 0.1 # waiting for the hub's socket to appear
 done
+if ! kill -0 "${pids[0]}" 2>/dev/null; then
+  echo "quickstart: the hub did not start (see [hub] above; is port $port or $admin taken?)" >&2
+  exit 1
+fi
 
 run_tagged folkeregister build/tools/stafet-demo sub --endpoint "$endpoint" \
   --name folkeregister --pattern 'cpr.#' --filter tenant=0751
@@ -72,8 +88,123 @@ done
 "$ctl" subs add borgerservice --pattern 'contact.#' --pattern 'cpr.person.*' >/dev/null || true
 run_tagged publisher build/tools/stafet-demo pub --endpoint "$endpoint" --rate "$rate"
 
+# ---- the back office: fake ESDH, fake debtor system, one adapter host ----
+case_port=$((port + 81))    # the case adapter's webhook endpoint (ESDH -> hub)
+contact_port=$((port + 82)) # the contact adapter: call events, citizen overview
+esdh_port=$((port + 90))    # the fake ESDH's REST API (hub -> ESDH)
+sim=build/tools/sim
+cpr_spool="$data/cpr-spool" debtor_spool="$data/debtor-spool" import="$data/debtor-import"
+mkdir -p "$cpr_spool" "$debtor_spool" "$import"
+run_tagged esdh "$sim/esdh/stafet-sim-esdh" --listen "127.0.0.1:$esdh_port" --verbose
+run_tagged debtor-system "$sim/debtor/stafet-sim-debtor" import --dir "$import" --interval-ms 500
+lib="$PWD/build/adapters"
+cat >"$data/adapters.conf" <<EOF
+# written by deploy/quickstart.sh; see deploy/examples/adapters-kommune.conf
+hub = $endpoint
+state_dir = $data/adapters
+log_level = info
+[plugin cpr]
+path = $lib/cpr/libstafet_adapter_cpr.so
+spool_dir = $cpr_spool
+data_dir = $data/adapters/cpr
+[plugin debtor]
+path = $lib/debtor/libstafet_adapter_debtor.so
+spool_dir = $debtor_spool
+data_dir = $data/adapters/debtor
+import_dir = $import
+kommunekode = 0751
+[plugin case]
+path = $lib/case/libstafet_adapter_case.so
+listen = 127.0.0.1:$case_port
+data_dir = $data/adapters/case
+esdh_url = http://127.0.0.1:$esdh_port
+[plugin contact]
+path = $lib/contact/libstafet_adapter_contact.so
+listen = 127.0.0.1:$contact_port
+data_dir = $data/adapters/contact
+EOF
+run_tagged adapters build/adapters/host/stafet-adapter --config "$data/adapters.conf"
+
+# Waits (up to 10 s) until something listens on 127.0.0.1:$1.
+wait_port() {
+  for _ in $(seq 100); do
+    (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null && return 0
+    sleep 0.1 # waiting for the port to open
+  done
+  return 1
+}
+# POSTs JSON $2 to 127.0.0.1:$1 path $3 (bash's /dev/tcp: no curl needed).
+post_json() {
+  exec 3<>"/dev/tcp/127.0.0.1/$1" || return 1
+  printf 'POST %s HTTP/1.0\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\nContent-Length: %d\r\n\r\n%s' \
+    "$3" "${#2}" "$2" >&3
+  head -n 1 <&3
+  exec 3<&-
+}
+# GETs 127.0.0.1:$1 path $2 and prints the body.
+get_body() {
+  exec 3<>"/dev/tcp/127.0.0.1/$1" || return 1
+  printf 'GET %s HTTP/1.0\r\nHost: 127.0.0.1\r\n\r\n' "$2" >&3
+  sed '1,/^\r\{0,1\}$/d' <&3
+  exec 3<&-
+}
+# A CPR change file (docs/cpr-format.md; ASCII here, so bytes are characters):
+# cpr_file NAME RECORD... writes the start and end records around the records,
+# under a temporary name, then renames it into the spool.
+cpr_file() {
+  local name="$1" id="${1%.txt}"
+  shift
+  {
+    printf '000%-20s%s0001\n' "$id" "$(date +%Y%m%d)"
+    printf '%s\n' "$@"
+    printf '999%-20s%08d\n' "$id" "$#"
+  } >"$cpr_spool/.$name" && mv "$cpr_spool/.$name" "$cpr_spool/$name"
+}
+addr() { printf '%-40s%-4s%-2s%-4s%-4s%-20s' "$@"; }
+
+# The showcase citizen 010190-1234 (synthetic): a debtor with a case, who moves.
+showcase() {
+  local cpr=0101901234 today stamp
+  today=$(date +%Y%m%d) stamp=$(date +%s)
+  printf 'fordring_id;debitor;fordringstype;beloeb;forfaldsdato;tekst\nDEMO-1;010190-1234;DAGINSTITUTION;1.234,50;01-02-2024;Pasning\n' \
+    >"$debtor_spool/.demo-claims.csv" && mv "$debtor_spool/.demo-claims.csv" "$debtor_spool/demo-claims-$today-$$.csv"
+  wait_port "$case_port" && post_json "$case_port" '{"event":"case.opened","event_id":"demo-1","tenant":"0751","case":{"id":"S-DEMO-1","system":"sim-esdh","kle":"27.24.00","department":"ydelse","title":"Boligstoette","parties":[{"cpr":"010190-1234"}]}}' /esdh/events
+  local aabenraa aarhus
+  aabenraa=$(addr Storegade 3 st "" 6200 Aabenraa)
+  aarhus=$(addr Vestergade 12B 2 tv 8000 "Aarhus C")
+  cpr_file "DEMO-$stamp-1.txt" \
+    "$(printf '001%s0580%sF19900101%-50s%-40s%s' $cpr "$today" Anna Jensen "$aabenraa")"
+  for _ in $(seq 100); do
+    ls "$cpr_spool/done/DEMO-$stamp-1.txt"* >/dev/null 2>&1 && break
+    sleep 0.1 # waiting for the cpr adapter to read the registration
+  done
+  cpr_file "DEMO-$stamp-2.txt" "$(printf '002%s0751%s0580%s%s' $cpr "$today" "$aabenraa" "$aarhus")"
+  echo "010190-1234 moved from Aabenraa to Aarhus: watch [esdh] and [debtor-system]"
+  local overview=""
+  for _ in $(seq 100); do
+    overview=$(get_body "$contact_port" /citizens/010190-1234/overview 2>/dev/null) || true
+    [[ "$overview" == *'"postcode":"8000"'*'"complete":true'* || "$overview" == *'"complete":true'*'"postcode":"8000"'* ]] && break
+    sleep 0.1 # waiting for the relocation to reach the register
+  done
+  echo "the contact centre's overview of 010190-1234: $overview"
+}
+wait_port "$contact_port" || echo "quickstart: the contact adapter is not listening on $contact_port" >&2
+run_tagged showcase showcase
+# The simulators, slowly: 4 CPR records a file at 1 a second (a file every ~4 s,
+# most with a relocation), a call every 3 s, an ESDH webhook every 4 s.
+run_tagged sim-cpr "$sim/cpr/stafet-sim-cpr" --out "$cpr_spool" --files 0 --records 4 \
+  --rate 1 --seed "$$"
+run_tagged sim-debtor "$sim/debtor/stafet-sim-debtor" export --out "$debtor_spool" \
+  --kind claims --lines 20 --seed "$$"
+run_tagged sim-calls "$sim/events/stafet-sim-events" --url "http://127.0.0.1:$contact_port/contact/events" \
+  --kind calls --rate 0.3 --quiet
+run_tagged sim-esdh-hooks "$sim/esdh/stafet-sim-esdh-hooks" --url "http://127.0.0.1:$case_port/esdh/events" \
+  --rate 0.25 --quiet
+
 echo "quickstart: hub on $endpoint, data in $data; Ctrl-C to stop"
-echo "quickstart: dashboard http://127.0.0.1:7480/  ·  $ctl status  ·  $ctl dlq ls ydelse"
+echo "quickstart: try  curl http://127.0.0.1:$contact_port/citizens/010190-1234/overview"
+echo "quickstart: and   STAFET_ADMIN=$admin $ctl status"
+echo "quickstart: dashboard http://$admin/  ·  $ctl status  ·  $ctl dlq ls ydelse"
 if ((seconds > 0)); then
   sleep "$seconds" # the demo's requested running time
 else
