@@ -45,6 +45,22 @@ static void test_unknown_key_is_refused_until_registered(void **state) {
   assert_int_equal(stafet_client_connect(c, 10000), 0); /* ZeroMQ retried; now admitted */
   stafet_client_destroy(c);
 
+  /* Tools take the keys from the environment: no key options at all. */
+  char server_file[400], secret_file[400];
+  snprintf(server_file, sizeof server_file, "%s/hub.pub", w->dir);
+  snprintf(secret_file, sizeof secret_file, "%s/cpr.key", w->dir);
+  setenv("STAFET_CURVE_SERVER_KEY_FILE", server_file, 1);
+  setenv("STAFET_CURVE_SECRET_KEY_FILE", secret_file, 1);
+  stafet_client_t *from_env = th_client(w->hub.endpoint, "cpr");
+  assert_non_null(from_env); /* th_client asserts nothing: NULL means no Welcome */
+  stafet_client_destroy(from_env);
+  setenv("STAFET_CURVE_SECRET_KEY_FILE", "/nonexistent/cpr.key", 1);
+  stafet_client_options_t o = {.endpoint = w->hub.endpoint, .adapter = "cpr"};
+  stafet_client_t *broken = NULL;
+  assert_int_equal(stafet_client_new(&broken, &o), STAFET_EINVAL);
+  unsetenv("STAFET_CURVE_SERVER_KEY_FILE");
+  unsetenv("STAFET_CURVE_SECRET_KEY_FILE");
+
   /* Someone else's name with this key is refused. */
   stafet_client_t *liar = curve_client(w, "debtor", &k, 3000, &rc);
   assert_int_not_equal(rc, 0);

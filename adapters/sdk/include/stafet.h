@@ -119,6 +119,10 @@ typedef struct stafet_client_options {
   const char *curve_server_key;
   const char *curve_public_key;
   const char *curve_secret_key;
+  /* With all three NULL, the client takes its keys from the environment if
+   * STAFET_CURVE_SERVER_KEY_FILE (the hub's public key, e.g. hub.pub) and
+   * STAFET_CURVE_SECRET_KEY_FILE (this adapter's NAME.key; the public half is
+   * derived) are set: so every tool built on libstafet speaks CURVE. */
 } stafet_client_options_t;
 
 typedef struct stafet_attribute {

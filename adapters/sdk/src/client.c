@@ -65,6 +65,35 @@ static int split_endpoints(stafet_client_t *c) {
   return 0;
 }
 
+/* Reads the first line of path (40 Z85 characters) into out[41]. */
+static int read_key_file(const char *path, char out[41]) {
+  FILE *f = fopen(path, "r");
+  char line[128] = "";
+  if (f == NULL)
+    return -1;
+  if (fgets(line, sizeof line, f) == NULL)
+    line[0] = '\0';
+  fclose(f);
+  line[strcspn(line, "\r\n \t")] = '\0';
+  if (strlen(line) != 40)
+    return -1;
+  memcpy(out, line, 41);
+  return 0;
+}
+
+/* Keys from STAFET_CURVE_SERVER_KEY_FILE and STAFET_CURVE_SECRET_KEY_FILE:
+ * 1 found (server, public, secret in keys), 0 not set, -1 unreadable. */
+static int curve_from_env(char keys[3][41]) {
+  const char *server = getenv("STAFET_CURVE_SERVER_KEY_FILE");
+  const char *secret = getenv("STAFET_CURVE_SECRET_KEY_FILE");
+  if (!server || !*server || !secret || !*secret)
+    return 0;
+  if (read_key_file(server, keys[0]) != 0 || read_key_file(secret, keys[2]) != 0 ||
+      zmq_curve_public(keys[1], keys[2]) != 0)
+    return -1;
+  return 1;
+}
+
 /* "hostname:pid" in a new string (owned by the caller), or NULL. */
 static char *default_instance(void) {
   char host[256] = "localhost";
@@ -97,6 +126,20 @@ int stafet_client_new(stafet_client_t **out, const stafet_client_options_t *opts
   stafet_client_t *c = calloc(1, sizeof *c);
   if (!c)
     return STAFET_ENOMEM;
+  stafet_client_options_t from_env;
+  char env_keys[3][41];
+  int env = opts->curve_server_key || opts->curve_public_key || opts->curve_secret_key
+                ? 0
+                : curve_from_env(env_keys);
+  if (env < 0)
+    return STAFET_EINVAL; /* asked for CURVE, but the key files are unreadable */
+  if (env == 1) {
+    from_env = *opts;
+    from_env.curve_server_key = env_keys[0];
+    from_env.curve_public_key = env_keys[1];
+    from_env.curve_secret_key = env_keys[2];
+    opts = &from_env;
+  }
   int rc = copy_options(c, opts);
   if (rc == 0)
     rc = split_endpoints(c);
