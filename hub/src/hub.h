@@ -181,6 +181,7 @@ struct hub {
   dict_t *services;           /* service name -> service_t* (request.c) */
   dict_t *pending_requests;   /* request key -> pending request (request.c) */
   uint64_t request_counter;
+  uint64_t other_transient_hubs; /* other hubs with transient subscriptions (transient.c) */
   uint64_t load_generation;
   uint64_t match_generation;
   bool routing_loaded;
@@ -269,6 +270,14 @@ int transient_subscribe(hub_t *hub, session_t *s, const Stafet__Wire__V1__Subscr
 int transient_unsubscribe(hub_t *hub, session_t *s, const char *name);
 void transient_free_all(hub_t *hub, session_t *s);
 void transient_deliver(hub_t *hub, const Stafet__Wire__V1__Envelope *env, zmq_msg_t *payload);
+/* Hands an accepted message to the other hubs' transient subscribers (only
+ * while some other hub has any). */
+void transient_fanout(hub_t *hub, const Stafet__Wire__V1__Envelope *env, zmq_msg_t *payload);
+/* A Fanout from another hub (the fanout channel). */
+void transient_on_fanout(hub_t *hub, const uint8_t *data, size_t len);
+/* Heartbeat: announces whether this hub has transient subscriptions, and
+ * learns how many other hubs do. */
+void transient_registry_tick(hub_t *hub);
 
 /* ---- routing.c ---- */
 void routing_reload(hub_t *hub);

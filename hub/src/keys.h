@@ -24,24 +24,26 @@
 #ifndef STAFET_KEYS_H
 #define STAFET_KEYS_H
 
-#define KEY_SUBS        "subs"
-#define KEY_SUB_FMT     "%ssub:{%s}"
-#define KEY_QUEUE_FMT   "%sq:{%s}"
-#define KEY_DLQ_FMT     "%sdlq:{%s}"
-#define KEY_DEDUPE_FMT  "%sdedupe:%s"
-#define KEY_HUB_FMT     "%shub:%s"
-#define KEY_ADAPTER_FMT "%sadapter:%s"
-#define KEY_SERVICE_FMT "%ssvc:%s"
-#define KEY_KEYS        "keys"     /* SET of Z85 public keys (auth.h) */
-#define KEY_KEY_FMT     "%skey:%s" /* HASH adapter, status, created_at_ms */
-#define KEY_ACLS        "acls"     /* SET of adapter names with an ACL */
-#define KEY_ACL_FMT     "%sacl:%s" /* HASH publish, subscribe, call, provide, clearance */
-#define KEY_AUDIT       "audit"    /* STREAM: deliveries of personal data */
-#define CHANNEL_RPC_FMT "%srpc:%s"
-#define CHANNEL_CHANGES "changes"
-#define KEY_UNROUTABLE  "unroutable"
-#define UNROUTABLE_MAX  "100000"
-#define CONSUMER_GROUP  "stafet"
+#define KEY_SUBS           "subs"
+#define KEY_SUB_FMT        "%ssub:{%s}"
+#define KEY_QUEUE_FMT      "%sq:{%s}"
+#define KEY_DLQ_FMT        "%sdlq:{%s}"
+#define KEY_DEDUPE_FMT     "%sdedupe:%s"
+#define KEY_HUB_FMT        "%shub:%s"
+#define KEY_ADAPTER_FMT    "%sadapter:%s"
+#define KEY_SERVICE_FMT    "%ssvc:%s"
+#define KEY_KEYS           "keys"           /* SET of Z85 public keys (auth.h) */
+#define KEY_KEY_FMT        "%skey:%s"       /* HASH adapter, status, created_at_ms */
+#define KEY_ACLS           "acls"           /* SET of adapter names with an ACL */
+#define KEY_ACL_FMT        "%sacl:%s"       /* HASH publish, subscribe, call, provide, clearance */
+#define KEY_AUDIT          "audit"          /* STREAM: deliveries of personal data */
+#define KEY_TRANSIENT_HUBS "transient-hubs" /* ZSET hub id -> expiry: hubs with transient subs */
+#define CHANNEL_FANOUT     "fanout"         /* accepted messages for other hubs' transient subs */
+#define CHANNEL_RPC_FMT    "%srpc:%s"
+#define CHANNEL_CHANGES    "changes"
+#define KEY_UNROUTABLE     "unroutable"
+#define UNROUTABLE_MAX     "100000"
+#define CONSUMER_GROUP     "stafet"
 /* Deliveries of ended sessions are parked here, idle, for the claim sweep. */
 #define CONSUMER_ORPHANS "stafet-orphans"
 

@@ -136,6 +136,7 @@ static void publish_accepted(hub_t *hub, publish_ctx_t *ctx, uint32_t stored) {
             env->message_id, env->topic, env->source, stored);
   send_ack(hub, ctx, false, stored);
   transient_deliver(hub, ctx->frame->publish->envelope, &ctx->payload);
+  transient_fanout(hub, ctx->frame->publish->envelope, &ctx->payload);
   for (size_t i = 0; i < ctx->n_subs; i++) {
     dsub_t *sub = dict_gets(hub->dsubs, ctx->sub_names[i]);
     if (sub != NULL)

@@ -230,8 +230,12 @@ static void on_change_message(redisAsyncContext *ac, void *reply_ptr, void *priv
     return;
   char rpc[KEY_MAX];
   snprintf(rpc, sizeof rpc, CHANNEL_RPC_FMT, hub->cfg.prefix, hub->cfg.hub_id);
+  char fanout[KEY_MAX];
+  snprintf(fanout, sizeof fanout, "%s%s", hub->cfg.prefix, CHANNEL_FANOUT);
   if (strcmp(r->element[1]->str, rpc) == 0)
     request_on_hub_message(hub, (const uint8_t *)r->element[2]->str, r->element[2]->len);
+  else if (strcmp(r->element[1]->str, fanout) == 0)
+    transient_on_fanout(hub, (const uint8_t *)r->element[2]->str, r->element[2]->len);
   else if (strcmp(r->element[2]->str, "keys") == 0)
     auth_reload(hub);
   else
@@ -284,8 +288,10 @@ static void on_sub_connect(const redisAsyncContext *ac, int status) {
   snprintf(channel, sizeof channel, "%s%s", hub->cfg.prefix, CHANNEL_CHANGES);
   char rpc[KEY_MAX];
   snprintf(rpc, sizeof rpc, CHANNEL_RPC_FMT, hub->cfg.prefix, hub->cfg.hub_id);
-  const char *argv[] = {"SUBSCRIBE", channel, rpc};
-  redisAsyncCommandArgv(hub->store.sub, on_change_message, hub, 3, argv, NULL);
+  char fanout[KEY_MAX];
+  snprintf(fanout, sizeof fanout, "%s%s", hub->cfg.prefix, CHANNEL_FANOUT);
+  const char *argv[] = {"SUBSCRIBE", channel, rpc, fanout};
+  redisAsyncCommandArgv(hub->store.sub, on_change_message, hub, 4, argv, NULL);
 }
 
 static void on_sub_disconnect(const redisAsyncContext *ac, int status) {

@@ -134,6 +134,7 @@ void session_heartbeat_tick(uv_timer_t *timer) {
   }
   refresh_live_hub(hub);
   request_announce_all(hub);
+  transient_registry_tick(hub);
   store_check_stalled(hub);
 }
 

@@ -9,8 +9,11 @@
  */
 #include "hub.h"
 
+#include "keys.h"
 #include "privacy.h"
+#include "queue_redis.h"
 #include "stafet.h"
+#include "stafet/wire/v1/hub.pb-c.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -126,4 +129,69 @@ static void deliver_one(void *target, void *arg) {
 void transient_deliver(hub_t *hub, const Stafet__Wire__V1__Envelope *env, zmq_msg_t *payload) {
   fanout_t f = {hub, env, payload};
   router_match(hub->transient_routes, env->topic, deliver_one, &f);
+}
+
+/* ---- between hubs ---- */
+
+void transient_fanout(hub_t *hub, const Stafet__Wire__V1__Envelope *env, zmq_msg_t *payload) {
+  if (hub->other_transient_hubs == 0)
+    return; /* nobody else listens: no cost per message */
+  Stafet__Wire__V1__Fanout f = STAFET__WIRE__V1__FANOUT__INIT;
+  f.origin_hub = hub->cfg.hub_id;
+  f.envelope = (Stafet__Wire__V1__Envelope *)env;
+  f.payload.data = zmq_msg_data(payload);
+  f.payload.len = zmq_msg_size(payload);
+  size_t len = stafet__wire__v1__fanout__get_packed_size(&f);
+  uint8_t *buf = malloc(len ? len : 1);
+  if (buf == NULL)
+    return;
+  stafet__wire__v1__fanout__pack(&f, buf);
+  char channel[KEY_MAX];
+  snprintf(channel, sizeof channel, "%s%s", hub->cfg.prefix, CHANNEL_FANOUT);
+  const char *argv[] = {"PUBLISH", channel, (const char *)buf};
+  size_t lens[] = {7, strlen(channel), len};
+  (void)store_command(hub, NULL, NULL, 3, argv, lens);
+  free(buf);
+}
+
+void transient_on_fanout(hub_t *hub, const uint8_t *data, size_t len) {
+  Stafet__Wire__V1__Fanout *f = stafet__wire__v1__fanout__unpack(NULL, len, data);
+  if (f == NULL || f->envelope == NULL || f->envelope->topic == NULL ||
+      strcmp(f->origin_hub, hub->cfg.hub_id) == 0) {
+    if (f)
+      stafet__wire__v1__fanout__free_unpacked(f, NULL);
+    return;
+  }
+  zmq_msg_t payload;
+  zmq_msg_init_size(&payload, f->payload.len);
+  if (f->payload.len)
+    memcpy(zmq_msg_data(&payload), f->payload.data, f->payload.len);
+  transient_deliver(hub, f->envelope, &payload);
+  zmq_msg_close(&payload);
+  stafet__wire__v1__fanout__free_unpacked(f, NULL);
+}
+
+static void on_transient_hubs(hub_t *hub, redisReply *reply, void *arg) {
+  if (reply == NULL || reply->type != REDIS_REPLY_ARRAY)
+    return;
+  uint64_t others = 0;
+  for (size_t i = 0; i < reply->elements; i++)
+    others += strcmp(reply->element[i]->str, hub->cfg.hub_id) != 0;
+  hub->other_transient_hubs = others;
+}
+
+void transient_registry_tick(hub_t *hub) {
+  char key[KEY_MAX], expiry[24], now[24];
+  snprintf(key, sizeof key, "%s%s", hub->cfg.prefix, KEY_TRANSIENT_HUBS);
+  uint64_t t = hub_now_ms();
+  snprintf(expiry, sizeof expiry, "%llu", (unsigned long long)(t + 3 * hub->cfg.heartbeat_ms));
+  snprintf(now, sizeof now, "%llu", (unsigned long long)t);
+  const char *add[] = {"ZADD", key, expiry, hub->cfg.hub_id};
+  const char *rem[] = {"ZREM", key, hub->cfg.hub_id};
+  if (router_size(hub->transient_routes) > 0)
+    (void)store_command(hub, NULL, NULL, 4, add, NULL);
+  else
+    (void)store_command(hub, NULL, NULL, 3, rem, NULL);
+  const char *live[] = {"ZRANGEBYSCORE", key, now, "+inf"};
+  (void)store_command(hub, on_transient_hubs, NULL, 4, live, NULL);
 }

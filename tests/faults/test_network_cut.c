@@ -68,7 +68,8 @@ static void *pipe_main(void *arg) {
     if (got <= 0)
       break;
     for (ssize_t off = 0; off < got;) {
-      ssize_t put = write(a.to, buf + off, (size_t)(got - off));
+      /* MSG_NOSIGNAL: a peer shut down by the cut must not SIGPIPE the test */
+      ssize_t put = send(a.to, buf + off, (size_t)(got - off), MSG_NOSIGNAL);
       if (put <= 0)
         goto out;
       off += put;

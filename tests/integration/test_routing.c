@@ -203,6 +203,39 @@ static void test_second_hub_learns_new_subscription(void **state) {
   th_hub_stop_extra(&hub2, dir2);
 }
 
+/* A live view on one hub sees what is published on another. */
+static void test_transient_subscriber_on_another_hub(void **state) {
+  world_t *w = *state;
+  char dir2[256];
+  th_hub_t hub2;
+  assert_int_equal(th_hub_start_extra(&hub2, dir2, &w->redis), 0);
+  stafet_client_t *tap = th_client(hub2.endpoint, "wiretap");
+  th_collector_t col;
+  th_collector_init(&col, false);
+  stafet_subscription_t s = {
+      .name = "live", .patterns = PATTERNS("contact.#"), .n_patterns = 1, .transient = 1};
+  assert_int_equal(th_subscribe(tap, &s, &col), 0);
+  stafet_client_t *p = th_client(w->hub.endpoint, "contact");
+  /* Until hub 1 has seen hub 2 in the registry (a heartbeat), a publish may
+   * miss it: transient is at-most-once. Publish until one arrives. */
+  char id[65];
+  stafet_client_t *cs[] = {tap, p, NULL};
+  for (long long end = th_now_ms() + 5000; col.n == 0 && th_now_ms() < end;) {
+    assert_int_equal(th_publish_wait(p, "contact.call.ended", "0751", NULL, 0, id), 0);
+    th_poll_for(cs, 50);
+  }
+  assert_true(col.n >= 1);
+  size_t before = col.n;
+  assert_int_equal(th_publish_wait(p, "contact.call.ended", "0751", NULL, 0, id), 0);
+  assert_true(th_poll_until(cs, &col.n, before + 1, 5000));
+  assert_string_equal(col.ids[col.n - 1], id);
+  assert_string_equal(col.delivery[col.n - 1], "");
+  th_collector_free(&col);
+  stafet_client_destroy(p);
+  stafet_client_destroy(tap);
+  th_hub_stop_extra(&hub2, dir2);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test_setup_teardown(test_wildcards_and_filters, world_default, world_down),
@@ -213,6 +246,8 @@ int main(void) {
       cmocka_unit_test_setup_teardown(test_transient_is_live_only, world_default, world_down),
       cmocka_unit_test_setup_teardown(test_unroutable_is_kept, world_default, world_down),
       cmocka_unit_test_setup_teardown(test_second_hub_learns_new_subscription, world_default,
+                                      world_down),
+      cmocka_unit_test_setup_teardown(test_transient_subscriber_on_another_hub, world_default,
                                       world_down),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
