@@ -567,6 +567,12 @@ static void render_hub(sbuf_t *b, hub_t *hub) {
   family(b, "stafet_transient_dropped_total", "counter",
          "Messages dropped for transient subscribers that could not keep up.");
   sample(b, "stafet_transient_dropped_total", NULL, NULL, hub->stats.transient_dropped);
+  family(b, "stafet_auth_refused_total", "counter",
+         "Connections the CURVE handshake refused (unknown or revoked key).");
+  sample(b, "stafet_auth_refused_total", NULL, NULL, hub->stats.auth_refused);
+  family(b, "stafet_audit_records_total", "counter",
+         "Deliveries of personal data written to the audit stream.");
+  sample(b, "stafet_audit_records_total", NULL, NULL, hub->stats.audited);
 }
 
 static void service_histogram(void *value, void *arg) {
