@@ -11,24 +11,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 
-typedef struct stream {
-  size_t total, n_acked;
-  char (*ids)[65];
-  bool *acked;
-  struct slot {
-    struct stream *s;
-    size_t i;
-  } * slots;
-} stream_t;
-
-static void on_ack(stafet_client_t *c, const char *id, int status, int dup, void *arg) {
-  struct slot *slot = arg;
-  if (status == 0 && !slot->s->acked[slot->i]) {
-    slot->s->acked[slot->i] = true;
-    slot->s->n_acked++;
-  }
-}
-
 typedef struct two_hubs {
   world_t *w;
   th_hub_t second;
@@ -46,16 +28,6 @@ static stafet_client_t *client_for_both(const two_hubs_t *t, const char *adapter
   return th_client(t->both, adapter); /* starts on the first; fails over to the second */
 }
 
-static size_t report(const char *name, const stream_t *s, const th_collector_t *col) {
-  size_t lost = 0;
-  for (size_t i = 0; i < s->total; i++)
-    lost += s->acked[i] && !th_collector_has(col, s->ids[i]);
-  size_t distinct = th_collector_distinct(col);
-  printf("[ RESULT   ] %s: published=%zu acknowledged=%zu delivered=%zu duplicated=%zu lost=%zu\n",
-         name, s->total, s->n_acked, col->n, col->n - distinct, lost);
-  return lost;
-}
-
 /* Publishes `total`, injects the fault after `at` acks, waits for all. */
 static void run_scenario(world_t *w, const char *name, void (*fault)(two_hubs_t *),
                          void (*recover)(two_hubs_t *)) {
@@ -71,29 +43,19 @@ static void run_scenario(world_t *w, const char *name, void (*fault)(two_hubs_t 
   stafet_subscription_t sub = {
       .name = "audit", .patterns = PATTERNS("cpr.#"), .n_patterns = 1, .credit = 200};
   assert_int_equal(th_subscribe(c, &sub, &col), 0);
-  stream_t s = {.total = 5000};
-  s.ids = calloc(s.total, sizeof *s.ids);
-  s.acked = calloc(s.total, sizeof *s.acked);
-  s.slots = calloc(s.total, sizeof *s.slots);
-  for (size_t i = 0; i < s.total; i++) {
-    s.slots[i] = (struct slot){&s, i};
-    stafet_envelope_t env = {.topic = "cpr.person.relocated", .tenant = "0751"};
-    assert_int_equal(stafet_client_publish(p, &env, "x", 1, on_ack, &s.slots[i], s.ids[i]), 0);
-  }
+  th_stream_t s;
+  th_stream_init(&s, 5000);
+  assert_int_equal(th_stream_publish(p, &s, 0, s.total, "cpr.person.relocated"), 0);
   stafet_client_t *cs[] = {p, c, NULL};
   assert_true(th_poll_until(cs, &s.n_acked, 1500, 60000));
   fault(&t);
-  long long end = th_now_ms() + 90000;
-  while (th_now_ms() < end && (s.n_acked < s.total || th_collector_distinct(&col) < s.total))
-    th_poll_for(cs, 50);
+  th_stream_finish(cs, &s, &col, 90000);
   if (recover)
     recover(&t);
-  assert_int_equal(report(name, &s, &col), 0);
+  assert_int_equal(th_stream_report(name, &s, &col), 0);
   assert_int_equal(s.n_acked, s.total);
   assert_int_equal(th_collector_distinct(&col), s.total);
-  free(s.ids);
-  free(s.acked);
-  free(s.slots);
+  th_stream_free(&s);
   th_collector_free(&col);
   stafet_client_destroy(p);
   stafet_client_destroy(c);

@@ -168,24 +168,6 @@ static int cut_down(void **state) {
   return world_down(&w);
 }
 
-typedef struct stream {
-  size_t total, n_acked;
-  char (*ids)[65];
-  bool *acked;
-  struct slot {
-    struct stream *s;
-    size_t i;
-  } * slots;
-} stream_t;
-
-static void on_ack(stafet_client_t *c, const char *id, int status, int dup, void *arg) {
-  struct slot *slot = arg;
-  if (status == 0 && !slot->s->acked[slot->i]) {
-    slot->s->acked[slot->i] = true;
-    slot->s->n_acked++;
-  }
-}
-
 static void test_cut_between_hub_and_redis(void **state) {
   cut_world_t *cw = *state;
   stafet_client_t *c = th_client(cw->w.hub.endpoint, "audit");
@@ -195,15 +177,9 @@ static void test_cut_between_hub_and_redis(void **state) {
   stafet_subscription_t sub = {
       .name = "audit", .patterns = PATTERNS("cpr.#"), .n_patterns = 1, .credit = 200};
   assert_int_equal(th_subscribe(c, &sub, &col), 0);
-  stream_t s = {.total = 4000};
-  s.ids = calloc(s.total, sizeof *s.ids);
-  s.acked = calloc(s.total, sizeof *s.acked);
-  s.slots = calloc(s.total, sizeof *s.slots);
-  for (size_t i = 0; i < s.total; i++) {
-    s.slots[i] = (struct slot){&s, i};
-    stafet_envelope_t env = {.topic = "cpr.person.relocated", .tenant = "0751"};
-    assert_int_equal(stafet_client_publish(p, &env, "x", 1, on_ack, &s.slots[i], s.ids[i]), 0);
-  }
+  th_stream_t s;
+  th_stream_init(&s, 4000);
+  assert_int_equal(th_stream_publish(p, &s, 0, s.total, "cpr.person.relocated"), 0);
   stafet_client_t *cs[] = {p, c, NULL};
   assert_true(th_poll_until(cs, &s.n_acked, 1000, 60000));
   atomic_store(&cw->proxy.cut, true);
@@ -212,24 +188,19 @@ static void test_cut_between_hub_and_redis(void **state) {
   th_poll_for(cs, 3000); /* the link stays down for 3 s */
   size_t acked_during = s.n_acked - acked_at_cut;
   atomic_store(&cw->proxy.cut, false);
-  long long end = th_now_ms() + 90000;
-  while (th_now_ms() < end && (s.n_acked < s.total || th_collector_distinct(&col) < s.total))
-    th_poll_for(cs, 50);
-  size_t lost = 0;
-  for (size_t i = 0; i < s.total; i++)
-    lost += s.acked[i] && !th_collector_has(&col, s.ids[i]);
+  th_stream_finish(cs, &s, &col, 90000);
+  char name[160];
+  snprintf(name, sizeof name,
+           "3 s network cut hub<->redis after %zu acks (%zu acked during the cut)", acked_at_cut,
+           acked_during);
+  size_t lost = th_stream_report(name, &s, &col);
   size_t distinct = th_collector_distinct(&col);
-  printf("[ RESULT   ] 3 s network cut hub<->redis after %zu acks (%zu acked during the cut): "
-         "published=%zu acknowledged=%zu delivered=%zu duplicated=%zu lost=%zu\n",
-         acked_at_cut, acked_during, s.total, s.n_acked, col.n, col.n - distinct, lost);
   assert_true(th_hub_log_count(&cw->w.hub, "redis connection lost") >= 1);
   assert_int_equal(stafet_client_outbox_size(p), 0);
   assert_int_equal(lost, 0);
   assert_int_equal(s.n_acked, s.total);
   assert_int_equal(distinct, s.total);
-  free(s.ids);
-  free(s.acked);
-  free(s.slots);
+  th_stream_free(&s);
   th_collector_free(&col);
   stafet_client_destroy(p);
   stafet_client_destroy(c);

@@ -138,24 +138,6 @@ static int ha_down(void **state) {
   return 0;
 }
 
-typedef struct stream {
-  size_t total, n_acked;
-  char (*ids)[65];
-  bool *acked;
-  struct slot {
-    struct stream *s;
-    size_t i;
-  } * slots;
-} stream_t;
-
-static void on_ack(stafet_client_t *c, const char *id, int status, int dup, void *arg) {
-  struct slot *slot = arg;
-  if (status == 0 && !slot->s->acked[slot->i]) {
-    slot->s->acked[slot->i] = true;
-    slot->s->n_acked++;
-  }
-}
-
 static void test_master_killed_mid_stream(void **state) {
   ha_t *ha = *state;
   stafet_client_t *c = th_client(ha->hub.endpoint, "audit");
@@ -167,15 +149,9 @@ static void test_master_killed_mid_stream(void **state) {
   stafet_subscription_t sub = {
       .name = "audit", .patterns = PATTERNS("cpr.#"), .n_patterns = 1, .credit = 200};
   assert_int_equal(th_subscribe(c, &sub, &col), 0);
-  stream_t s = {.total = 3000};
-  s.ids = calloc(s.total, sizeof *s.ids);
-  s.acked = calloc(s.total, sizeof *s.acked);
-  s.slots = calloc(s.total, sizeof *s.slots);
-  for (size_t i = 0; i < s.total; i++) {
-    s.slots[i] = (struct slot){&s, i};
-    stafet_envelope_t env = {.topic = "cpr.person.relocated", .tenant = "0751"};
-    assert_int_equal(stafet_client_publish(p, &env, "x", 1, on_ack, &s.slots[i], s.ids[i]), 0);
-  }
+  th_stream_t s;
+  th_stream_init(&s, 3000);
+  assert_int_equal(th_stream_publish(p, &s, 0, s.total, "cpr.person.relocated"), 0);
   stafet_client_t *cs[] = {p, c, NULL};
   assert_true(th_poll_until(cs, &s.n_acked, 1000, 60000));
   size_t acked_at_kill = s.n_acked;
@@ -192,24 +168,18 @@ static void test_master_killed_mid_stream(void **state) {
   }
   assert_true(promoted);
   ha->master = start_redis(ha, "master", ha->master_port, 0);
-  long long end = th_now_ms() + 120000;
-  while (th_now_ms() < end && (s.n_acked < s.total || th_collector_distinct(&col) < s.total))
-    th_poll_for(cs, 50);
-  size_t lost = 0;
-  for (size_t i = 0; i < s.total; i++)
-    lost += s.acked[i] && !th_collector_has(&col, s.ids[i]);
+  th_stream_finish(cs, &s, &col, 120000);
+  char name[160];
+  snprintf(name, sizeof name,
+           "kill -9 of the Redis master (Sentinel failover, WAIT 1 replica), after %zu acks",
+           acked_at_kill);
+  size_t lost = th_stream_report(name, &s, &col);
   size_t distinct = th_collector_distinct(&col);
-  printf("[ RESULT   ] kill -9 of the Redis master (Sentinel failover, WAIT 1 replica), after %zu "
-         "acks: published=%zu acknowledged=%zu delivered=%zu duplicated=%zu lost=%zu\n",
-         acked_at_kill, s.total, s.n_acked, col.n, col.n - distinct, lost);
-  assert_true(info_has(ha->replica_port, "role:master")); /* still the master */
   assert_true(th_hub_log_count(&ha->hub, "sentinel: master found") >= 2);
   assert_int_equal(lost, 0);
   assert_int_equal(s.n_acked, s.total);
   assert_int_equal(distinct, s.total);
-  free(s.ids);
-  free(s.acked);
-  free(s.slots);
+  th_stream_free(&s);
   th_collector_free(&col);
   stafet_client_destroy(p);
   stafet_client_destroy(c);

@@ -474,3 +474,60 @@ int th_publish_wait(stafet_client_t *c, const char *topic, const char *tenant,
     stafet_client_poll(c, 10);
   return w.done ? w.status : STAFET_ETIMEDOUT;
 }
+
+void th_stream_init(th_stream_t *s, size_t total) {
+  memset(s, 0, sizeof *s);
+  s->total = total;
+  s->ids = calloc(total, sizeof *s->ids);
+  s->acked = calloc(total, sizeof *s->acked);
+  s->slots = calloc(total, sizeof *s->slots);
+  if (!s->ids || !s->acked || !s->slots)
+    abort();
+}
+
+void th_stream_free(th_stream_t *s) {
+  free(s->ids);
+  free(s->acked);
+  free(s->slots);
+  memset(s, 0, sizeof *s);
+}
+
+static void on_stream_ack(stafet_client_t *c, const char *id, int status, int dup, void *arg) {
+  struct th_stream_slot *slot = arg;
+  if (status != 0) {
+    slot->s->n_failed++;
+  } else if (!slot->s->acked[slot->i]) {
+    slot->s->acked[slot->i] = true;
+    slot->s->n_acked++;
+  }
+}
+
+int th_stream_publish(stafet_client_t *p, th_stream_t *s, size_t from, size_t to,
+                      const char *topic) {
+  for (size_t i = from; i < to; i++) {
+    s->slots[i] = (struct th_stream_slot){s, i};
+    stafet_envelope_t env = {.topic = topic, .tenant = "0751"};
+    int rc =
+        stafet_client_publish(p, &env, "relocation", 10, on_stream_ack, &s->slots[i], s->ids[i]);
+    if (rc != 0)
+      return rc;
+  }
+  return 0;
+}
+
+void th_stream_finish(stafet_client_t **clients, th_stream_t *s, const th_collector_t *col,
+                      int timeout_ms) {
+  long long end = th_now_ms() + timeout_ms;
+  while (th_now_ms() < end && (s->n_acked < s->total || th_collector_distinct(col) < s->total))
+    th_poll_for(clients, 50);
+}
+
+size_t th_stream_report(const char *name, const th_stream_t *s, const th_collector_t *col) {
+  size_t lost = 0;
+  for (size_t i = 0; i < s->total; i++)
+    lost += s->acked[i] && !th_collector_has(col, s->ids[i]);
+  size_t distinct = th_collector_distinct(col);
+  printf("[ RESULT   ] %s: published=%zu acknowledged=%zu delivered=%zu duplicated=%zu lost=%zu\n",
+         name, s->total, s->n_acked, col->n, col->n - distinct, lost);
+  return lost;
+}

@@ -139,4 +139,29 @@ int th_publish_wait(stafet_client_t *c, const char *topic, const char *tenant,
 
 long long th_now_ms(void);
 
+/* A stream of publishes whose acknowledgements are tracked, to count what
+ * an acknowledged-but-never-delivered message would be: a loss. */
+typedef struct th_stream {
+  size_t total, n_acked, n_failed;
+  char (*ids)[65];
+  bool *acked;
+  struct th_stream_slot {
+    struct th_stream *s;
+    size_t i;
+  } * slots;
+} th_stream_t;
+
+void th_stream_init(th_stream_t *s, size_t total);
+void th_stream_free(th_stream_t *s);
+/* Publishes messages [from, to) on topic; returns 0 or the first error. */
+int th_stream_publish(stafet_client_t *p, th_stream_t *s, size_t from, size_t to,
+                      const char *topic);
+/* Polls the clients until every message is acknowledged and delivered (col),
+ * or timeout_ms passes. */
+void th_stream_finish(stafet_client_t **clients, th_stream_t *s, const th_collector_t *col,
+                      int timeout_ms);
+/* Prints "[ RESULT   ] name: published= acknowledged= delivered= duplicated= lost="
+ * and returns lost: acknowledged messages the collector never received. */
+size_t th_stream_report(const char *name, const th_stream_t *s, const th_collector_t *col);
+
 #endif

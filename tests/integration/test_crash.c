@@ -12,67 +12,6 @@
 #include <sys/stat.h>
 #include <sys/wait.h>
 
-typedef struct stream {
-  size_t total;
-  char (*ids)[65];
-  bool *acked;
-  size_t n_acked;
-  size_t n_failed;
-  struct slot {
-    struct stream *s;
-    size_t index;
-  } * slots;
-} stream_t;
-
-static void on_stream_ack(stafet_client_t *c, const char *id, int status, int dup, void *arg) {
-  struct slot *slot = arg;
-  if (status != 0) {
-    slot->s->n_failed++;
-    return;
-  }
-  if (!slot->s->acked[slot->index]) {
-    slot->s->acked[slot->index] = true;
-    slot->s->n_acked++;
-  }
-}
-
-static void stream_init(stream_t *s, size_t total) {
-  s->total = total;
-  s->ids = calloc(total, sizeof *s->ids);
-  s->acked = calloc(total, sizeof *s->acked);
-  s->slots = calloc(total, sizeof *s->slots);
-  s->n_acked = s->n_failed = 0;
-}
-
-static void stream_free(stream_t *s) {
-  free(s->ids);
-  free(s->acked);
-  free(s->slots);
-}
-
-static void stream_publish(stafet_client_t *p, stream_t *s, size_t from, size_t to) {
-  for (size_t i = from; i < to; i++) {
-    s->slots[i] = (struct slot){s, i};
-    stafet_envelope_t env = {.topic = "cpr.person.relocated", .tenant = "0751"};
-    assert_int_equal(
-        stafet_client_publish(p, &env, "relocation", 10, on_stream_ack, &s->slots[i], s->ids[i]),
-        0);
-  }
-}
-
-/* Lost = acknowledged by the hub but never delivered. */
-static size_t stream_report(const char *name, const stream_t *s, const th_collector_t *col) {
-  size_t lost = 0;
-  for (size_t i = 0; i < s->total; i++)
-    if (s->acked[i] && !th_collector_has(col, s->ids[i]))
-      lost++;
-  size_t distinct = th_collector_distinct(col);
-  printf("[ RESULT   ] %s: published=%zu acknowledged=%zu delivered=%zu distinct=%zu "
-         "duplicates=%zu lost=%zu\n",
-         name, s->total, s->n_acked, col->n, distinct, col->n - distinct, lost);
-  return lost;
-}
-
 static void subscribe_audit(stafet_client_t *c, th_collector_t *col) {
   stafet_subscription_t s = {
       .name = "audit", .patterns = PATTERNS("cpr.#"), .n_patterns = 1, .credit = 500};
@@ -80,12 +19,10 @@ static void subscribe_audit(stafet_client_t *c, th_collector_t *col) {
 }
 
 /* Polls publisher and consumer until every message is acked and delivered. */
-static void run_until_done(stafet_client_t *p, stafet_client_t *c, stream_t *s, th_collector_t *col,
-                           int timeout_ms) {
+static void run_until_done(stafet_client_t *p, stafet_client_t *c, th_stream_t *s,
+                           th_collector_t *col, int timeout_ms) {
   stafet_client_t *cs[] = {p, c, NULL};
-  long long end = th_now_ms() + timeout_ms;
-  while (th_now_ms() < end && (s->n_acked < s->total || th_collector_distinct(col) < s->total))
-    th_poll_for(cs, 50);
+  th_stream_finish(cs, s, col, timeout_ms);
 }
 
 static void test_kill9_hub_mid_stream(void **state) {
@@ -95,9 +32,9 @@ static void test_kill9_hub_mid_stream(void **state) {
   th_collector_t col;
   th_collector_init(&col, true);
   subscribe_audit(c, &col);
-  stream_t s;
-  stream_init(&s, 10000);
-  stream_publish(p, &s, 0, s.total);
+  th_stream_t s;
+  th_stream_init(&s, 10000);
+  assert_int_equal(th_stream_publish(p, &s, 0, s.total, "cpr.person.relocated"), 0);
   stafet_client_t *cs[] = {p, c, NULL};
   assert_true(th_poll_until(cs, &s.n_acked, 3000, 60000));
   th_hub_stop(&w->hub, SIGKILL); /* mid-stream: thousands in flight */
@@ -106,11 +43,11 @@ static void test_kill9_hub_mid_stream(void **state) {
   assert_int_equal(th_hub_start(&w->hub, w->dir, &w->redis), 0);
   run_until_done(p, c, &s, &col, 120000);
   printf("[ RESULT   ] hub killed after %zu acks\n", acked_at_kill);
-  assert_int_equal(stream_report("kill -9 hub", &s, &col), 0);
+  assert_int_equal(th_stream_report("kill -9 hub", &s, &col), 0);
   assert_int_equal(s.n_acked, s.total); /* the outbox re-sent the rest */
   assert_int_equal(s.n_failed, 0);
   assert_int_equal(th_collector_distinct(&col), s.total);
-  stream_free(&s);
+  th_stream_free(&s);
   th_collector_free(&col);
   stafet_client_destroy(p);
   stafet_client_destroy(c);
@@ -124,13 +61,14 @@ static void test_kill9_redis_with_aof(void **state) {
   th_collector_init(&col, true);
   subscribe_audit(c, &col);
   stafet_client_destroy(c); /* everything must come from Redis after the crash */
-  stream_t s;
-  stream_init(&s, 2000);
-  stream_publish(p, &s, 0, 1000);
+  th_stream_t s;
+  th_stream_init(&s, 2000);
+  assert_int_equal(th_stream_publish(p, &s, 0, 1000, "cpr.person.relocated"), 0);
   assert_int_equal(stafet_client_flush(p, 30000), 0);
   assert_int_equal(s.n_acked, 1000);
   th_redis_stop(&w->redis, SIGKILL);
-  stream_publish(p, &s, 1000, 2000); /* answered STORE_UNAVAILABLE and retried */
+  assert_int_equal(th_stream_publish(p, &s, 1000, 2000, "cpr.person.relocated"),
+                   0); /* answered STORE_UNAVAILABLE and retried */
   stafet_client_t *ps[] = {p, NULL};
   th_poll_for(ps, 300);
   assert_true(s.n_acked < 2000);
@@ -139,10 +77,10 @@ static void test_kill9_redis_with_aof(void **state) {
   stafet_subscription_t join = {.name = "audit", .credit = 500};
   assert_int_equal(th_subscribe(c, &join, &col), 0);
   run_until_done(p, c, &s, &col, 60000);
-  assert_int_equal(stream_report("kill -9 redis", &s, &col), 0);
+  assert_int_equal(th_stream_report("kill -9 redis", &s, &col), 0);
   assert_int_equal(s.n_acked, s.total);
   assert_int_equal(th_collector_distinct(&col), s.total);
-  stream_free(&s);
+  th_stream_free(&s);
   th_collector_free(&col);
   stafet_client_destroy(p);
   stafet_client_destroy(c);
@@ -155,9 +93,9 @@ static void test_sigterm_drains_cleanly(void **state) {
   th_collector_t col;
   th_collector_init(&col, true);
   subscribe_audit(c, &col);
-  stream_t s;
-  stream_init(&s, 3000);
-  stream_publish(p, &s, 0, s.total);
+  th_stream_t s;
+  th_stream_init(&s, 3000);
+  assert_int_equal(th_stream_publish(p, &s, 0, s.total, "cpr.person.relocated"), 0);
   stafet_client_t *cs[] = {p, c, NULL};
   assert_true(th_poll_until(cs, &s.n_acked, 500, 30000));
   int status = th_hub_stop(&w->hub, SIGTERM);
@@ -166,9 +104,9 @@ static void test_sigterm_drains_cleanly(void **state) {
   assert_int_equal(th_hub_log_count(&w->hub, "msg=\"draining\""), 1);
   assert_int_equal(th_hub_start(&w->hub, w->dir, &w->redis), 0);
   run_until_done(p, c, &s, &col, 60000);
-  assert_int_equal(stream_report("SIGTERM hub", &s, &col), 0);
+  assert_int_equal(th_stream_report("SIGTERM hub", &s, &col), 0);
   assert_int_equal(s.n_acked, s.total);
-  stream_free(&s);
+  th_stream_free(&s);
   th_collector_free(&col);
   stafet_client_destroy(p);
   stafet_client_destroy(c);
@@ -193,9 +131,9 @@ static void test_embedded_redis_survives_hub_kill(void **state) {
   th_collector_init(&col, true);
   subscribe_audit(c, &col);
   stafet_client_destroy(c);
-  stream_t s;
-  stream_init(&s, 500);
-  stream_publish(p, &s, 0, s.total);
+  th_stream_t s;
+  th_stream_init(&s, 500);
+  assert_int_equal(th_stream_publish(p, &s, 0, s.total, "cpr.person.relocated"), 0);
   assert_int_equal(stafet_client_flush(p, 30000), 0);
   th_hub_stop(&w->hub, SIGKILL); /* its Redis gets SIGTERM through pdeathsig */
   assert_int_equal(th_hub_start(&w->hub, w->dir, &w->redis), 0);
@@ -203,9 +141,9 @@ static void test_embedded_redis_survives_hub_kill(void **state) {
   stafet_subscription_t join = {.name = "audit", .credit = 500};
   assert_int_equal(th_subscribe(c, &join, &col), 0);
   run_until_done(p, c, &s, &col, 60000);
-  assert_int_equal(stream_report("kill -9 hub, embedded redis", &s, &col), 0);
+  assert_int_equal(th_stream_report("kill -9 hub, embedded redis", &s, &col), 0);
   assert_int_equal(th_collector_distinct(&col), s.total);
-  stream_free(&s);
+  th_stream_free(&s);
   th_collector_free(&col);
   stafet_client_destroy(p);
   stafet_client_destroy(c);

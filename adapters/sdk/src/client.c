@@ -123,9 +123,6 @@ static int copy_options(stafet_client_t *c, const stafet_client_options_t *o) {
 int stafet_client_new(stafet_client_t **out, const stafet_client_options_t *opts) {
   if (!out || !opts || !endpoint_valid(opts->endpoint) || !opts->adapter || !*opts->adapter)
     return STAFET_EINVAL;
-  stafet_client_t *c = calloc(1, sizeof *c);
-  if (!c)
-    return STAFET_ENOMEM;
   stafet_client_options_t from_env;
   char env_keys[3][41];
   int env = opts->curve_server_key || opts->curve_public_key || opts->curve_secret_key
@@ -140,6 +137,9 @@ int stafet_client_new(stafet_client_t **out, const stafet_client_options_t *opts
     from_env.curve_secret_key = env_keys[2];
     opts = &from_env;
   }
+  stafet_client_t *c = calloc(1, sizeof *c);
+  if (!c)
+    return STAFET_ENOMEM;
   int rc = copy_options(c, opts);
   if (rc == 0)
     rc = split_endpoints(c);
