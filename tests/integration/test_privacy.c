@@ -167,9 +167,59 @@ static void test_protected_address_reaches_only_the_cleared(void **state) {
   stafet_client_destroy(folk);
 }
 
+static void on_reject(stafet_client_t *c, const stafet_delivery_t *d, void *arg) {
+  payloads_t *p = arg;
+  if (p->n < 16) {
+    memcpy(p->data[p->n], d->payload, d->payload_len < 512 ? d->payload_len : 512);
+    p->len[p->n] = d->payload_len;
+    p->n++;
+  }
+  /* The first delivery is rejected (dead-lettered); the replayed one acked. */
+  if (p->n == 1)
+    stafet_client_nack(c, d->subscription, d->delivery_id, 0, "cannot file it");
+  else
+    stafet_client_ack(c, d->subscription, d->delivery_id);
+}
+
+/* A dead letter replayed by an operator reaches an uncleared consumer without
+ * the address too: the check is at delivery, whatever the way in. */
+static void test_dead_lettered_and_replayed_stays_protected(void **state) {
+  world_t *w = *state;
+  stafet_client_t *cpr = curve_adapter(w, "cpr", "--publish 'cpr.#'");
+  stafet_client_t *valg = curve_adapter(w, "valg", "--subscribe 'cpr.#'");
+  static payloads_t got;
+  memset(&got, 0, sizeof got);
+  const char *patterns[] = {"cpr.person.relocated"};
+  stafet_subscription_t s = {.name = "valg_dlq", .patterns = patterns, .n_patterns = 1};
+  assert_int_equal(stafet_client_subscribe(valg, &s, on_reject, &got, 15000), 0);
+  publish_relocation(cpr, STAFET_SENSITIVITY_PERSONAL | STAFET_SENSITIVITY_PROTECTED, "0303903456");
+  stafet_client_t *cs[] = {valg, NULL};
+  assert_true(th_poll_until(cs, &got.n, 1, 5000));
+  long long dlq = 0;
+  for (long long end = th_now_ms() + 5000; dlq < 1 && th_now_ms() < end;) {
+    th_poll_for(cs, 20);
+    dlq = th_redis_int(&w->redis, "XLEN stafet:dlq:{valg_dlq}");
+  }
+  assert_int_equal(dlq, 1);
+  char addr[64], cmd[1024];
+  assert_true(th_admin_ready(&w->hub, addr, sizeof addr, 10000));
+  snprintf(cmd, sizeof cmd, "%s --admin %s dlq replay valg_dlq --all >/dev/null 2>&1",
+           STAFET_CTL_BIN, addr);
+  assert_int_equal(system(cmd), 0);
+  assert_true(th_poll_until(cs, &got.n, 2, 10000));
+  Stafet__Events__V1__Cpr__PersonRelocated *m = decode(&got, 1);
+  assert_null(m->new_address);
+  assert_string_equal(m->cpr, "0303903456");
+  stafet__events__v1__cpr__person_relocated__free_unpacked(m, NULL);
+  stafet_client_destroy(cpr);
+  stafet_client_destroy(valg);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test_setup_teardown(test_protected_address_reaches_only_the_cleared, world_curve,
+                                      world_down),
+      cmocka_unit_test_setup_teardown(test_dead_lettered_and_replayed_stays_protected, world_curve,
                                       world_down),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
