@@ -34,7 +34,8 @@ deploy/install-deps.sh
 cmake -S . -B build -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
 cmake --build build -j"$(nproc)" --target stafet-hub stafet-demo stafetctl stafet-adapter \
   stafet_adapter_cpr stafet_adapter_debtor stafet_adapter_case stafet_adapter_contact \
-  stafet-sim-cpr stafet-sim-debtor stafet-sim-esdh stafet-sim-esdh-hooks stafet-sim-events
+  stafet-sim-cpr stafet-sim-debtor stafet-sim-esdh stafet-sim-esdh-hooks stafet-sim-events \
+  stafet-keys
 
 data="$PWD/stafet-data"
 endpoint="tcp://127.0.0.1:$port"
@@ -63,9 +64,18 @@ run_tagged() {
 # The admin API (dashboard, stafetctl) on --port + 80: 7480 by default.
 admin="127.0.0.1:$((port + 80))"
 export STAFET_ADMIN="$admin" STAFET_ENDPOINT="$endpoint" STAFET_ADMIN_TOKEN_FILE="$data/admin.token"
-run_tagged hub build/hub/stafet-hub --data-dir "$data" --bind-tcp "$endpoint" --admin-bind "$admin"
+# CURVE on, as in production: the hub's key pair and one per client, made
+# once under stafet-data/keys (docs/security.md).
+keys="$data/keys"
+kt=build/tools/keys/stafet-keys
+mkdir -p "$keys"
+for name in hub demo stafetctl cpr debtor case contact; do
+  [ -f "$keys/$name.key" ] || "$kt" gen "$name" --dir "$keys" >/dev/null
+done
+run_tagged hub build/hub/stafet-hub --data-dir "$data" --bind-tcp "$endpoint" --admin-bind "$admin" \
+  --curve-secret-key-file "$keys/hub.key"
 for _ in $(seq 100); do
-  [ -S "$data/hub.sock" ] && break
+  [ -S "$data/hub.sock" ] && [ -S "$data/redis.sock" ] && break
   kill -0 "${pids[0]}" 2>/dev/null || break
   sleep 0.1 # waiting for the hub's socket to appear
 done
@@ -73,6 +83,25 @@ if ! kill -0 "${pids[0]}" 2>/dev/null; then
   echo "quickstart: the hub did not start (see [hub] above; is port $port or $admin taken?)" >&2
   exit 1
 fi
+
+# Register every client's key with what it may do (the hub reloads at once).
+register() { # register NAME [stafet-keys acl options...]
+  local name=$1
+  shift
+  "$kt" add "$name" "$(cat "$keys/$name.pub")" --data-dir "$data" >/dev/null &&
+    "$kt" acl "$name" "$@" --data-dir "$data" >/dev/null
+}
+until register demo --publish '#' --subscribe '#' --cleared; do
+  sleep 0.2 # the embedded Redis is still starting
+done
+register stafetctl --subscribe '#'
+register cpr --publish 'cpr.#' --provide cpr.person.get
+register debtor --publish 'debt.#' --subscribe 'cpr.#' --provide debt.summary.get --cleared
+register case --publish 'case.#' --subscribe 'cpr.#' --provide case.list.get --cleared
+register contact --publish 'contact.#' --call cpr.person.get --call debt.summary.get \
+  --call case.list.get
+# libstafet takes its keys from here: the demo clients are adapter "demo".
+export STAFET_CURVE_SERVER_KEY_FILE="$keys/hub.pub" STAFET_CURVE_SECRET_KEY_FILE="$keys/demo.key"
 
 run_tagged folkeregister build/tools/stafet-demo sub --endpoint "$endpoint" \
   --name folkeregister --pattern 'cpr.#' --filter tenant=0751
@@ -102,6 +131,8 @@ cat >"$data/adapters.conf" <<EOF
 # written by deploy/quickstart.sh; see deploy/examples/adapters-kommune.conf
 hub = $endpoint
 state_dir = $data/adapters
+curve_server_key_file = $keys/hub.pub
+curve_keys_dir = $keys
 log_level = info
 [plugin cpr]
 path = $lib/cpr/libstafet_adapter_cpr.so
@@ -204,6 +235,8 @@ run_tagged sim-esdh-hooks "$sim/esdh/stafet-sim-esdh-hooks" --url "http://127.0.
 echo "quickstart: hub on $endpoint, data in $data; Ctrl-C to stop"
 echo "quickstart: try  curl http://127.0.0.1:$contact_port/citizens/010190-1234/overview"
 echo "quickstart: and   STAFET_ADMIN=$admin $ctl status"
+echo "quickstart: wire tap (CURVE: its own key)  STAFET_CURVE_SERVER_KEY_FILE=$keys/hub.pub \\"
+echo "              STAFET_CURVE_SECRET_KEY_FILE=$keys/stafetctl.key $ctl tail 'cpr.#'"
 echo "quickstart: dashboard http://$admin/  ·  $ctl status  ·  $ctl dlq ls ydelse"
 if ((seconds > 0)); then
   sleep "$seconds" # the demo's requested running time
