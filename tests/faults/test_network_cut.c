@@ -143,6 +143,7 @@ static int cut_up(void **state) {
     return -1;
   /* Let the private Redis listen on a loopback port too, for the proxy. */
   cw.redis_port = th_free_port();
+  th_redis_int(&cw.w.redis, "CONFIG SET bind 127.0.0.1"); /* loopback only */
   th_redis_int(&cw.w.redis, "CONFIG SET port %d", cw.redis_port);
   for (int i = 0; i < MAX_PAIRS; i++)
     cw.proxy.fds[i][0] = cw.proxy.fds[i][1] = -1;
