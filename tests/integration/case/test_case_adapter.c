@@ -209,7 +209,7 @@ static void test_relocation_updates_esdh_party(void **state) {
   json_decref(party);
   /* acked only after the 2xx: the adapter logs the ack with the tries */
   const char *acked[] = {"ESDH party updated", id, "tries=1", NULL};
-  assert_true(th_log_wait(T.host.log_path, acked, 1, 10000, NULL));
+  assert_true(th_log_wait(T.host.log_path, acked, 1, 30000, NULL));
   stafet_client_destroy(cpr);
 }
 
@@ -226,7 +226,7 @@ static void test_relocation_retried_after_esdh_failures(void **state) {
   assert_int_equal(json_integer_value(json_object_get(party, "updates")), 1);
   json_decref(party);
   const char *acked[] = {"ESDH party updated", id, "tries=4", "status=200", NULL};
-  assert_true(th_log_wait(T.host.log_path, acked, 1, 10000, NULL));
+  assert_true(th_log_wait(T.host.log_path, acked, 1, 30000, NULL));
   stafet_client_destroy(cpr);
 }
 
