@@ -300,6 +300,14 @@ static bool publish_check(hub_t *hub, session_t *s, uint64_t seq, Stafet__Wire__
                    "hub %s is draining; publish to another hub or retry", hub->cfg.hub_id);
     return false;
   }
+  if (!hub->routing_loaded) {
+    /* Until the subscriptions are known, a message would match none and be
+     * filed as unroutable: the publisher retries in a moment instead. */
+    net_send_error(hub, s->rid, s->rid_len, seq,
+                   STAFET__WIRE__V1__ERROR_CODE__ERROR_STORE_UNAVAILABLE,
+                   "hub %s is still loading its routing table; re-send", hub->cfg.hub_id);
+    return false;
+  }
   if (envelope_validate(env, why, sizeof why) != 0) {
     net_send_error(hub, s->rid, s->rid_len, seq,
                    STAFET__WIRE__V1__ERROR_CODE__ERROR_INVALID_ENVELOPE, "%s", why);
