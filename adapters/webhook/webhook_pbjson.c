@@ -4,45 +4,12 @@
  */
 #include "webhook_pbjson.h"
 
-#include "stafet/events/v1/case.pb-c.h"
-#include "stafet/events/v1/contact.pb-c.h"
-#include "stafet/events/v1/cpr.pb-c.h"
-#include "stafet/events/v1/debt.pb-c.h"
+#include "stafet_event_types.h"
 
 #include <openssl/evp.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
-
-static const ProtobufCMessageDescriptor *const KNOWN[] = {
-    &stafet__events__v1__cpr__person_registered__descriptor,
-    &stafet__events__v1__cpr__person_relocated__descriptor,
-    &stafet__events__v1__cpr__person_name_changed__descriptor,
-    &stafet__events__v1__cpr__person_civil_status_changed__descriptor,
-    &stafet__events__v1__cpr__person_protection_changed__descriptor,
-    &stafet__events__v1__cpr__person_emigrated__descriptor,
-    &stafet__events__v1__cpr__person_deceased__descriptor,
-    &stafet__events__v1__debt__claim_created__descriptor,
-    &stafet__events__v1__debt__payment_received__descriptor,
-    &stafet__events__v1__debt__agreement_created__descriptor,
-    &stafet__events__v1__debt__claim_transferred_to_collection__descriptor,
-    &stafet__events__v1__debt__claim_closed__descriptor,
-    &stafet__events__v1__casemgmt__case_opened__descriptor,
-    &stafet__events__v1__casemgmt__case_status_changed__descriptor,
-    &stafet__events__v1__casemgmt__case_closed__descriptor,
-    &stafet__events__v1__casemgmt__document_journalised__descriptor,
-    &stafet__events__v1__contact__inquiry_received__descriptor,
-    &stafet__events__v1__contact__call_ended__descriptor,
-    &stafet__events__v1__contact__booking_created__descriptor,
-    &stafet__events__v1__contact__booking_cancelled__descriptor,
-};
-
-const ProtobufCMessageDescriptor *wh_pb_lookup(const char *type_name) {
-  for (size_t i = 0; type_name != NULL && i < sizeof KNOWN / sizeof KNOWN[0]; i++)
-    if (strcmp(KNOWN[i]->name, type_name) == 0)
-      return KNOWN[i];
-  return NULL;
-}
 
 json_t *wh_base64_json(const void *data, size_t len) {
   char *out = malloc(4 * ((len + 2) / 3) + 1);
@@ -143,7 +110,7 @@ json_t *wh_pb_message_json(const ProtobufCMessage *m) {
 }
 
 json_t *wh_pb_render(const char *type_name, const void *payload, size_t len) {
-  const ProtobufCMessageDescriptor *d = wh_pb_lookup(type_name);
+  const ProtobufCMessageDescriptor *d = stafet_event_type(type_name);
   if (d == NULL)
     return NULL;
   ProtobufCMessage *m = protobuf_c_message_unpack(d, NULL, len, payload);

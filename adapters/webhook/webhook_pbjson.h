@@ -1,7 +1,8 @@
 /*
  * webhook_pbjson.h — a protobuf payload rendered as JSON for webhook
  * receivers that do not have our .proto files: every event type of
- * schemas/stafet/events/v1 is known by its full name (Envelope.type_name);
+ * schemas/stafet/events/v1 is known by its full name (Envelope.type_name,
+ * stafet_event_type());
  * fields keep their proto names (snake_case), enums their value names,
  * bytes become base64, int64 become JSON integers.
  */
@@ -12,8 +13,6 @@
 #include <protobuf-c/protobuf-c.h>
 #include <stddef.h>
 
-/* The descriptor of a known event type, or NULL. */
-const ProtobufCMessageDescriptor *wh_pb_lookup(const char *type_name);
 /* Decodes payload as type_name and renders it; NULL when the type is
  * unknown or the payload does not decode. New reference, the caller's. */
 json_t *wh_pb_render(const char *type_name, const void *payload, size_t len);

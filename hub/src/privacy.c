@@ -2,54 +2,20 @@
  * privacy.c — see privacy.h. The event types come from the generated
  * protobuf-c descriptors; walking a decoded message generically means a new
  * event type with an Address or a cpr field is protected and audited without
- * changes here — it only has to be listed in event_types[].
+ * changes here — it only has to be listed in schemas/event_types.c.
  */
 #include "privacy.h"
 
 #include "auth.h"
 #include "keys.h"
 #include "queue_redis.h"
-#include "stafet/events/v1/case.pb-c.h"
-#include "stafet/events/v1/contact.pb-c.h"
-#include "stafet/events/v1/cpr.pb-c.h"
-#include "stafet/events/v1/debt.pb-c.h"
+#include "stafet/events/v1/common.pb-c.h"
+#include "stafet_event_types.h"
 
 #include <stdlib.h>
 #include <string.h>
 
 #define AUDIT_MAXLEN "1000000"
-
-static const ProtobufCMessageDescriptor *const event_types[] = {
-    &stafet__events__v1__cpr__person_registered__descriptor,
-    &stafet__events__v1__cpr__person_relocated__descriptor,
-    &stafet__events__v1__cpr__person_name_changed__descriptor,
-    &stafet__events__v1__cpr__person_civil_status_changed__descriptor,
-    &stafet__events__v1__cpr__person_protection_changed__descriptor,
-    &stafet__events__v1__cpr__person_emigrated__descriptor,
-    &stafet__events__v1__cpr__person_deceased__descriptor,
-    &stafet__events__v1__debt__claim_created__descriptor,
-    &stafet__events__v1__debt__payment_received__descriptor,
-    &stafet__events__v1__debt__agreement_created__descriptor,
-    &stafet__events__v1__debt__claim_transferred_to_collection__descriptor,
-    &stafet__events__v1__debt__claim_closed__descriptor,
-    &stafet__events__v1__casemgmt__case_opened__descriptor,
-    &stafet__events__v1__casemgmt__case_status_changed__descriptor,
-    &stafet__events__v1__casemgmt__case_closed__descriptor,
-    &stafet__events__v1__casemgmt__document_journalised__descriptor,
-    &stafet__events__v1__contact__inquiry_received__descriptor,
-    &stafet__events__v1__contact__call_ended__descriptor,
-    &stafet__events__v1__contact__booking_created__descriptor,
-    &stafet__events__v1__contact__booking_cancelled__descriptor,
-};
-
-static const ProtobufCMessageDescriptor *event_type(const char *type_name) {
-  if (type_name == NULL)
-    return NULL;
-  for (size_t i = 0; i < sizeof event_types / sizeof event_types[0]; i++)
-    if (strcmp(event_types[i]->name, type_name) == 0)
-      return event_types[i];
-  return NULL;
-}
 
 /* Whether field f of message m is present (and for repeated: how many). */
 static size_t field_count(const ProtobufCMessage *m, const ProtobufCFieldDescriptor *f) {
@@ -115,7 +81,7 @@ bool privacy_payload_for(hub_t *hub, const session_t *receiver,
       memcpy(zmq_msg_data(out), payload, len);
     return false;
   }
-  const ProtobufCMessageDescriptor *d = event_type(env->type_name);
+  const ProtobufCMessageDescriptor *d = stafet_event_type(env->type_name);
   ProtobufCMessage *m = d ? protobuf_c_message_unpack(d, NULL, len, payload) : NULL;
   if (m == NULL) { /* unknown or undecodable: withhold rather than leak */
     zmq_msg_init(out);
@@ -158,7 +124,7 @@ static void collect_cprs(const ProtobufCMessage *m, char *out, size_t out_size, 
 size_t privacy_cprs(const char *type_name, const void *payload, size_t len, char *out,
                     size_t out_size) {
   out[0] = '\0';
-  const ProtobufCMessageDescriptor *d = event_type(type_name);
+  const ProtobufCMessageDescriptor *d = stafet_event_type(type_name);
   ProtobufCMessage *m = d && len ? protobuf_c_message_unpack(d, NULL, len, payload) : NULL;
   size_t count = 0;
   if (m != NULL) {
