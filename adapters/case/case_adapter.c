@@ -35,7 +35,8 @@ static int read_numbers(case_adapter_t *a) {
   rc = rc ? rc : sh_cfg_uint(&a->ref, "max_deliveries", 1000, &a->max_deliveries);
   rc = rc ? rc : sh_cfg_uint(&a->ref, "list_max", 200, &a->list_max);
   rc = rc ? rc : sh_cfg_uint(&a->ref, "max_body", 1u << 20, &a->max_body);
-  a->retry.backoff = (sh_backoff_t){.base_ms = base, .max_ms = max, .jitter = 1};
+  if (rc == 0)
+    a->retry.backoff = (sh_backoff_t){.base_ms = base, .max_ms = max, .jitter = 1};
   return rc;
 }
 
