@@ -9,6 +9,7 @@
 
 #include <stdio.h>
 #include <stdlib.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 typedef struct acked {
@@ -29,6 +30,19 @@ static int publish_status(stafet_client_t *c, const char *topic) {
     stafet_client_poll(c, 10);
   assert_int_equal(a.n, 1);
   return a.status;
+}
+
+/* Z85 keys may begin with '-' (about 1 in 85): taken as the key, not an option,
+ * while an unknown option is still refused. */
+static void test_key_beginning_with_dash_is_a_key(void **state) {
+  world_t *w = *state;
+  const char *key = "-000000000000000000000000000000000000000"; /* 40 characters */
+  char args[200];
+  snprintf(args, sizeof args, "add cpr '%.40s'", key);
+  assert_int_equal(keys_tool(w, args), 0);
+  snprintf(args, sizeof args, "revoke '%.40s'", key);
+  assert_int_equal(keys_tool(w, args), 0);
+  assert_int_equal(WEXITSTATUS(keys_tool(w, "add cpr --bogus")), 2);
 }
 
 static void test_unknown_key_is_refused_until_registered(void **state) {
@@ -187,6 +201,8 @@ static void test_acl_call_and_provide(void **state) {
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test_setup_teardown(test_unknown_key_is_refused_until_registered, world_curve,
+                                      world_down),
+      cmocka_unit_test_setup_teardown(test_key_beginning_with_dash_is_a_key, world_curve,
                                       world_down),
       cmocka_unit_test_setup_teardown(test_acl_publish_and_revocation, world_curve, world_down),
       cmocka_unit_test_setup_teardown(test_acl_subscribe_has_no_wildcard_leaks, world_curve,

@@ -88,7 +88,8 @@ static int parse(int argc, char **argv, opts_t *o) {
       o->cleared = true;
       continue;
     }
-    if (a[0] == '-' && v == NULL) {
+    bool option = a[0] == '-' && !registry_key_valid(a);
+    if (option && v == NULL) {
       fprintf(stderr, "stafet-keys: %s needs a value\n", a);
       return -1;
     }
@@ -112,7 +113,7 @@ static int parse(int argc, char **argv, opts_t *o) {
       o->adapter = v, i++;
     else if (strcmp(a, "--limit") == 0)
       o->limit = atol(v), i++;
-    else if (a[0] == '-') {
+    else if (option) {
       fprintf(stderr, "stafet-keys: unknown option %s\n%s", a, usage);
       return -1;
     } else if (o->n_args < 3)

@@ -121,14 +121,14 @@ static int announce(registry_t *r, char *err, size_t n) {
   return run(r, err, n, "PUBLISH %schanges keys", r->prefix);
 }
 
-static bool key_valid(const char *key) {
+bool registry_key_valid(const char *key) {
   uint8_t raw[32];
   return strlen(key) == 40 && zmq_z85_decode(raw, key) != NULL;
 }
 
 int registry_key_add(registry_t *r, const char *adapter, const char *public_key, char *err,
                      size_t n) {
-  if (!key_valid(public_key)) {
+  if (!registry_key_valid(public_key)) {
     snprintf(err, n, "'%s' is not a Z85 public key (40 characters)", public_key);
     return STAFET_EINVAL;
   }

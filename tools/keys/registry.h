@@ -7,6 +7,7 @@
 #ifndef STAFET_REGISTRY_H
 #define STAFET_REGISTRY_H
 
+#include <stdbool.h>
 #include <stddef.h>
 
 typedef struct registry registry_t;
@@ -21,6 +22,9 @@ void registry_close(registry_t *r);
  * (41 bytes) gets the public key. */
 int registry_keypair_write(const char *dir, const char *name, char *public_out, char *err,
                            size_t err_size);
+/* Whether key is a Z85 public key (40 characters); Z85 keys may begin with
+ * '-', so the command line takes such an argument as a key, not an option. */
+bool registry_key_valid(const char *key);
 int registry_key_add(registry_t *r, const char *adapter, const char *public_key, char *err,
                      size_t err_size);
 int registry_key_revoke(registry_t *r, const char *public_key, char *err, size_t err_size);
