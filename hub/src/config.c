@@ -64,6 +64,9 @@ static const option_def_t options[] = {
     U64_OPT(dedupe_ttl_ms, "3600000", "remember accepted message ids this long"),
     U64_OPT(max_frame_bytes, "1048576", "largest frame accepted"),
     U64_OPT(read_batch, "500", "most messages fetched from a queue in one Redis read"),
+    U64_OPT(send_hwm, "100000",
+            "frames queued for one peer before sends to it fail (ZeroMQ SNDHWM); acks and "
+            "deliveries are bounded by publish windows and credit, so this is only a backstop"),
     U64_OPT(claim_interval_ms, "1000", "how often to look for deliveries to redeliver"),
     U64_OPT(poll_interval_ms, "200", "how often to look for messages stored by other hubs"),
     U64_OPT(trim_interval_ms, "60000", "how often to apply retention"),

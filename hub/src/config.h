@@ -39,6 +39,7 @@ typedef struct hub_config {
   uint64_t dedupe_ttl_ms;
   uint64_t max_frame_bytes;
   uint64_t read_batch;             /* most entries per XREADGROUP */
+  uint64_t send_hwm;               /* ZMQ_SNDHWM of the ROUTER (frames per peer) */
   uint64_t claim_interval_ms;      /* redelivery sweep */
   uint64_t poll_interval_ms;       /* look for messages other hubs stored */
   uint64_t trim_interval_ms;       /* retention sweep */

@@ -245,6 +245,7 @@ void hub_dispose(hub_t *hub) {
   void *v;
   while (dict_iter_next(&it, &k, &kl, &v))
     session_end(hub, v, "dispose");
+  publish_dispose(hub);
   routing_free_all(hub);
   request_free_all(hub);
   dict_free(hub->services);

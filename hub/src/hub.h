@@ -122,6 +122,7 @@ typedef struct hub_stats {
   uint64_t auth_refused;                                  /* connections the ZAP handler refused */
   uint64_t audited; /* deliveries of personal data written to the audit stream */
   uint64_t errors_by_code[32];
+  uint64_t publish_batches; /* store script calls for publishes (publish.c) */
 } hub_stats_t;
 
 /* The Redis side (queue_redis.c). */
@@ -162,6 +163,13 @@ typedef struct redis_embed {
   void (*on_stopped)(hub_t *hub);
 } redis_embed_t;
 
+/* Publishes of this loop turn, waiting to be stored together (publish.c). */
+typedef struct publish_batch {
+  struct publish_ctx **items;
+  size_t count, capacity;
+  size_t bytes; /* envelopes and payloads */
+} publish_batch_t;
+
 struct hub {
   uv_loop_t *loop;
   hub_config_t cfg;
@@ -189,6 +197,7 @@ struct hub {
 
   store_t store;
   redis_embed_t embed;
+  publish_batch_t publishing;
 
   uv_timer_t heartbeat_timer, claim_timer, poll_timer, trim_timer, drain_timer;
   uv_signal_t sigterm, sigint;
@@ -231,6 +240,11 @@ void session_end_all(hub_t *hub, const char *why);
 /* ---- publish.c ---- */
 /* Takes ownership of frame (a Publish) and of payload (moved out; may be NULL). */
 void publish_on_frame(hub_t *hub, session_t *s, Stafet__Wire__V1__Frame *frame, zmq_msg_t *payload);
+/* Sends the batch of publishes gathered so far (net_zmq.c calls it before
+ * returning to the loop). */
+void publish_flush(hub_t *hub);
+/* Answers what is still batched (STORE_UNAVAILABLE when closed) and frees the batch. */
+void publish_dispose(hub_t *hub);
 /* Makes sure the unroutable stream exists (called when Redis becomes ready). */
 void publish_on_store_ready(hub_t *hub);
 int envelope_validate(const Stafet__Wire__V1__Envelope *env, char *err, size_t err_size);

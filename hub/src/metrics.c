@@ -562,6 +562,9 @@ static void render_hub(sbuf_t *b, hub_t *hub) {
   sample(b, "stafet_frames_sent_total", NULL, NULL, hub->stats.frames_out);
   family(b, "stafet_duplicates_total", "counter", "Publishes of an already accepted message id.");
   sample(b, "stafet_duplicates_total", NULL, NULL, hub->stats.duplicates);
+  family(b, "stafet_publish_batches_total", "counter",
+         "Store script calls for publishes: one per batch of publishes that arrived together.");
+  sample(b, "stafet_publish_batches_total", NULL, NULL, hub->stats.publish_batches);
   family(b, "stafet_transient_delivered_total", "counter", "Deliveries to transient subscribers.");
   sample(b, "stafet_transient_delivered_total", NULL, NULL, hub->stats.transient_delivered);
   family(b, "stafet_transient_dropped_total", "counter",

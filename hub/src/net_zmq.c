@@ -2,8 +2,8 @@
  * net_zmq.c — the hub's ROUTER socket on the libuv loop.
  *
  * ZMQ_FD is edge-triggered: it signals "something changed", not "there is a
- * message". So whenever it fires we read until ZMQ_EVENTS says no more input
- * (with a budget, so one busy peer cannot starve timers and Redis replies), and
+ * message". So whenever it fires we read until a receive says EAGAIN (with a
+ * budget, so one busy peer cannot starve timers and Redis replies), and
  * after every send we re-check via an idle handle, because a send can consume
  * the edge that announced pending input.
  *
@@ -18,6 +18,7 @@
 #include "stafet.h"
 
 #include <errno.h>
+#include <limits.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
@@ -193,17 +194,19 @@ static int recv_one(hub_t *hub) {
   return 1;
 }
 
+/* Handles what has arrived, then sends the turn's batch of publishes.
+ * Receiving until EAGAIN (rather than asking ZMQ_EVENTS before every message,
+ * which costs a poll(2) each time) also re-arms the edge-triggered ZMQ_FD:
+ * the failing receive processes ZeroMQ's pending commands. */
 static void drain(hub_t *hub) {
   for (int i = 0; i < DRAIN_BUDGET; i++) {
-    uint32_t events = 0;
-    size_t sz = sizeof events;
-    if (hub->zsock == NULL || zmq_getsockopt(hub->zsock, ZMQ_EVENTS, &events, &sz) != 0 ||
-        !(events & ZMQ_POLLIN)) {
+    if (hub->zsock == NULL || recv_one(hub) == 0) {
       uv_idle_stop(&hub->zidle);
+      publish_flush(hub);
       return;
     }
-    recv_one(hub);
   }
+  publish_flush(hub);
   schedule_drain(hub); /* budget spent: let timers and Redis replies run first */
 }
 
@@ -224,6 +227,11 @@ int net_open(hub_t *hub) {
   if (auth_configure_router(hub, hub->zsock) != 0)
     return STAFET_EIO;
   int one = 1, linger = 1000;
+  /* ZeroMQ's default of 1000 per peer overflowed with bursts of acks (a
+   * publisher may have 1000 publishes in flight, and its acks leave together
+   * when a batch is stored): a send that fails is an answer lost. */
+  int sndhwm = hub->cfg.send_hwm > INT_MAX ? INT_MAX : (int)hub->cfg.send_hwm;
+  zmq_setsockopt(hub->zsock, ZMQ_SNDHWM, &sndhwm, sizeof sndhwm);
   int64_t hard_max = (int64_t)hub->cfg.max_frame_bytes * 4 + 4096;
   zmq_setsockopt(hub->zsock, ZMQ_ROUTER_MANDATORY, &one, sizeof one);
   zmq_setsockopt(hub->zsock, ZMQ_LINGER, &linger, sizeof linger);

@@ -2,9 +2,17 @@
  * publish.c — from a Publish frame to a PublishAck.
  *
  *   validate envelope -> match durable routes (trie + filters)
- *   -> one EVALSHA: dedupe key + XADD to every matching queue, atomically
+ *   -> into this loop turn's batch; at the end of the turn one EVALSHA stores
+ *      the batch: per message, dedupe key + XADD to every matching queue,
+ *      atomically
  *   -> PublishAck, then hand the message to transient subscribers and wake
  *      the durable subscriptions' consumers.
+ *
+ * Batching: the hub reads up to DRAIN_BUDGET frames per turn (net_zmq.c) and
+ * flushes the batch before it returns to the loop, so a publish waits for no
+ * timer and no other publish; one script call then carries the whole turn's
+ * publishes (Redis runs one script and writes one MULTI/EXEC to its AOF
+ * instead of one per message). Each message keeps its own outcome.
  *
  * The ack is sent only from the Redis reply: once the publisher has it, the
  * message is in every queue that should hold it. A message no subscription
@@ -18,6 +26,7 @@
 #include "keys.h"
 #include "metrics.h"
 #include "queue_redis.h"
+#include "sbuf.h"
 #include "stafet.h"
 #include "topic.h"
 
@@ -27,6 +36,10 @@
 #define MAX_ATTRIBUTES      32
 #define MAX_ATTRIBUTE_VALUE 256
 #define MAX_MESSAGE_ID      64
+/* A batch is sent when it holds this many messages or bytes, or at the end of
+ * the loop turn, whichever comes first. */
+#define BATCH_MAX_MESSAGES 256
+#define BATCH_MAX_BYTES    (1u << 20)
 
 typedef struct publish_ctx {
   uint8_t rid[ROUTING_ID_MAX];
@@ -35,11 +48,19 @@ typedef struct publish_ctx {
   uint64_t seq;
   Stafet__Wire__V1__Frame *frame; /* owned: the decoded Publish */
   zmq_msg_t payload;
+  uint8_t *env_bytes; /* owned: the envelope as stored (with source and time) */
+  size_t env_len;
   size_t n_subs;
   char **sub_names; /* owned: subscriptions to wake after the store */
   bool duplicate;   /* the store's answer, kept while WAIT runs */
   uint32_t stored;
 } publish_ctx_t;
+
+/* Publishes sent to Redis together: the store script's or WAIT's reply context. */
+typedef struct publish_group {
+  size_t count;
+  publish_ctx_t *items[];
+} publish_group_t;
 
 typedef struct match_list {
   hub_t *hub;
@@ -107,6 +128,7 @@ static void publish_ctx_free(publish_ctx_t *ctx) {
   for (size_t i = 0; i < ctx->n_subs; i++)
     free(ctx->sub_names[i]);
   free(ctx->sub_names);
+  free(ctx->env_bytes);
   zmq_msg_close(&ctx->payload);
   stafet__wire__v1__frame__free_unpacked(ctx->frame, NULL);
   free(ctx);
@@ -156,123 +178,242 @@ static void publish_done(hub_t *hub, publish_ctx_t *ctx) {
   }
 }
 
-/* WAIT answered: as many replicas as asked hold the message, or not yet. */
-static void on_replicated(hub_t *hub, redisReply *reply, void *arg) {
-  publish_ctx_t *ctx = arg;
-  if (reply != NULL && reply->type == REDIS_REPLY_INTEGER &&
-      (uint64_t)reply->integer >= hub->cfg.redis_wait_replicas) {
-    publish_done(hub, ctx);
-  } else {
-    net_send_error(hub, ctx->rid, ctx->rid_len, ctx->seq,
-                   STAFET__WIRE__V1__ERROR_CODE__ERROR_STORE_UNAVAILABLE,
-                   "%s is stored but not yet on %llu replica(s); re-send it (it will not be "
-                   "stored twice)",
-                   ctx->frame->publish->envelope->message_id,
-                   (unsigned long long)hub->cfg.redis_wait_replicas);
-  }
-  publish_ctx_free(ctx);
+static const char *ctx_message_id(const publish_ctx_t *ctx) {
+  return ctx->frame->publish->envelope->message_id;
 }
 
-/* With redis_wait_replicas, the ack waits until that many replicas have it. */
-static bool wait_for_replicas(hub_t *hub, publish_ctx_t *ctx) {
-  if (hub->cfg.redis_wait_replicas == 0)
-    return false;
+static void send_unavailable(hub_t *hub, publish_ctx_t *ctx, const char *why) {
+  net_send_error(hub, ctx->rid, ctx->rid_len, ctx->seq,
+                 STAFET__WIRE__V1__ERROR_CODE__ERROR_STORE_UNAVAILABLE,
+                 "%s; message %s was not stored, re-send it", why, ctx_message_id(ctx));
+}
+
+/* WAIT answered: as many replicas as asked hold the group's messages, or not yet. */
+static void on_replicated(hub_t *hub, redisReply *reply, void *arg) {
+  publish_group_t *g = arg;
+  bool replicated = reply != NULL && reply->type == REDIS_REPLY_INTEGER &&
+                    (uint64_t)reply->integer >= hub->cfg.redis_wait_replicas;
+  for (size_t i = 0; i < g->count; i++) {
+    publish_ctx_t *ctx = g->items[i];
+    if (replicated)
+      publish_done(hub, ctx);
+    else
+      net_send_error(hub, ctx->rid, ctx->rid_len, ctx->seq,
+                     STAFET__WIRE__V1__ERROR_CODE__ERROR_STORE_UNAVAILABLE,
+                     "%s is stored but not yet on %llu replica(s); re-send it (it will not be "
+                     "stored twice)",
+                     ctx_message_id(ctx), (unsigned long long)hub->cfg.redis_wait_replicas);
+    publish_ctx_free(ctx);
+  }
+  free(g);
+}
+
+/* With redis_wait_replicas, the acks wait until that many replicas have the
+ * group: one WAIT for all of it. Takes the group. */
+static void wait_for_replicas(hub_t *hub, publish_group_t *g) {
   char n[24], timeout[24];
   snprintf(n, sizeof n, "%llu", (unsigned long long)hub->cfg.redis_wait_replicas);
   snprintf(timeout, sizeof timeout, "%llu", (unsigned long long)hub->cfg.redis_wait_timeout_ms);
   const char *argv[] = {"WAIT", n, timeout};
-  if (store_command(hub, on_replicated, ctx, 3, argv, NULL) == 0)
-    return true;
-  net_send_error(hub, ctx->rid, ctx->rid_len, ctx->seq,
-                 STAFET__WIRE__V1__ERROR_CODE__ERROR_STORE_UNAVAILABLE,
-                 "redis unavailable before replication was confirmed; re-send it");
-  publish_ctx_free(ctx);
+  if (store_command(hub, on_replicated, g, 3, argv, NULL) == 0)
+    return;
+  for (size_t i = 0; i < g->count; i++) {
+    net_send_error(hub, g->items[i]->rid, g->items[i]->rid_len, g->items[i]->seq,
+                   STAFET__WIRE__V1__ERROR_CODE__ERROR_STORE_UNAVAILABLE,
+                   "redis unavailable before replication was confirmed; re-send it");
+    publish_ctx_free(g->items[i]);
+  }
+  free(g);
+}
+
+/* One message's answer from the store script: {status, value} (scripts.c).
+ * Returns true when the message is stored (or a duplicate) and may be
+ * acknowledged; false when an Error was sent instead. */
+static bool take_outcome(hub_t *hub, publish_ctx_t *ctx, long long status, long long value) {
+  if (status == 2 && value >= 1 && (size_t)value <= ctx->n_subs) {
+    net_send_error(hub, ctx->rid, ctx->rid_len, ctx->seq,
+                   STAFET__WIRE__V1__ERROR_CODE__ERROR_QUEUE_FULL,
+                   "subscription '%s' is at its max_len; %s was not stored anywhere",
+                   ctx->sub_names[value - 1], ctx_message_id(ctx));
+    return false;
+  }
+  ctx->duplicate = status == 0;
+  ctx->stored = status == 1 && ctx->n_subs ? (uint32_t)value : 0;
   return true;
 }
 
 static void on_stored(hub_t *hub, redisReply *reply, void *arg) {
-  publish_ctx_t *ctx = arg;
-  const char *id = ctx->frame->publish->envelope->message_id;
-  if (reply == NULL) {
-    net_send_error(hub, ctx->rid, ctx->rid_len, ctx->seq,
-                   STAFET__WIRE__V1__ERROR_CODE__ERROR_STORE_UNAVAILABLE,
-                   "redis connection lost before message %s was stored; re-send it", id);
-  } else if (reply->type != REDIS_REPLY_ARRAY || reply->elements != 2) {
-    log_error(&hub->log, "publish script failed", "msg_id=%s err=\"%s\"", id,
+  publish_group_t *g = arg;
+  bool answered =
+      reply != NULL && reply->type == REDIS_REPLY_ARRAY && reply->elements == 2 * g->count;
+  if (reply != NULL && !answered)
+    log_error(&hub->log, "publish script failed", "messages=%zu first_msg_id=%s err=\"%s\"",
+              g->count, ctx_message_id(g->items[0]),
               reply->type == REDIS_REPLY_ERROR ? reply->str : "unexpected reply");
-    net_send_error(hub, ctx->rid, ctx->rid_len, ctx->seq,
-                   STAFET__WIRE__V1__ERROR_CODE__ERROR_INTERNAL, "store failed for %s", id);
-  } else {
-    long long status = reply->element[0]->integer, value = reply->element[1]->integer;
-    if (status == 2 && value >= 1 && (size_t)value <= ctx->n_subs) {
+  size_t waiting = 0;
+  for (size_t i = 0; i < g->count; i++) {
+    publish_ctx_t *ctx = g->items[i];
+    if (reply == NULL) {
+      send_unavailable(hub, ctx, "redis connection lost before the message was stored");
+    } else if (!answered) {
       net_send_error(hub, ctx->rid, ctx->rid_len, ctx->seq,
-                     STAFET__WIRE__V1__ERROR_CODE__ERROR_QUEUE_FULL,
-                     "subscription '%s' is at its max_len; %s was not stored anywhere",
-                     ctx->sub_names[value - 1], id);
-    } else {
-      ctx->duplicate = status == 0;
-      ctx->stored = status == 1 && ctx->n_subs ? (uint32_t)value : 0;
-      if (wait_for_replicas(hub, ctx))
-        return; /* on_replicated finishes */
+                     STAFET__WIRE__V1__ERROR_CODE__ERROR_INTERNAL, "store failed for %s",
+                     ctx_message_id(ctx));
+    } else if (take_outcome(hub, ctx, reply->element[2 * i]->integer,
+                            reply->element[2 * i + 1]->integer)) {
+      if (hub->cfg.redis_wait_replicas > 0) {
+        g->items[waiting++] = ctx; /* kept for WAIT (waiting <= i) */
+        continue;
+      }
       publish_done(hub, ctx);
     }
+    publish_ctx_free(ctx);
   }
-  publish_ctx_free(ctx);
+  g->count = waiting;
+  if (waiting > 0)
+    wait_for_replicas(hub, g);
+  else
+    free(g);
 }
 
-/* Builds and sends the EVALSHA (argument layout: scripts.c, publish_lua).
- * Keys: dedupe/trace, then one queue per subscription (or the unroutable
- * stream when there is none). */
-enum { PUB_FIXED_ARGS = 6 }; /* ttl, envelope, payload, message id, topic, now */
+/* The store script's arguments (layout: scripts.c, publish_lua). Text
+ * arguments are written into one buffer and pointed to once it has stopped
+ * moving; envelope and payload are pointed to where they are. */
+typedef struct script_args {
+  const char **argv;
+  size_t *lens;
+  size_t *offsets; /* into text; SIZE_MAX for arguments that point elsewhere */
+  size_t n;
+  sbuf_t text;
+} script_args_t;
 
-static int store_publish(hub_t *hub, publish_ctx_t *ctx, const uint8_t *env_bytes, size_t env_len) {
-  const Stafet__Wire__V1__Envelope *env = ctx->frame->publish->envelope;
-  size_t n_queues = ctx->n_subs ? ctx->n_subs : 1;
-  size_t argc = 1 + n_queues + PUB_FIXED_ARGS + n_queues;
-  const char **argv = calloc(argc, sizeof *argv);
-  size_t *lens = calloc(argc, sizeof *lens);
-  char *keys = calloc(1 + n_queues, KEY_MAX);
-  char *numbers = calloc(2 + n_queues, 24); /* ttl, now, max_len of each queue */
-  int rc = STAFET_ENOMEM;
-  if (argv == NULL || lens == NULL || keys == NULL || numbers == NULL)
-    goto out;
-  store_key(hub, keys, KEY_MAX, KEY_DEDUPE_FMT, env->message_id);
-  for (size_t i = 0; i < n_queues; i++) {
-    char *key = keys + (1 + i) * KEY_MAX;
-    if (ctx->n_subs)
-      store_key(hub, key, KEY_MAX, KEY_QUEUE_FMT, ctx->sub_names[i]);
-    else
-      snprintf(key, KEY_MAX, "%s%s", hub->cfg.prefix, KEY_UNROUTABLE);
-    dsub_t *sub = ctx->n_subs ? dict_gets(hub->dsubs, ctx->sub_names[i]) : NULL;
-    snprintf(numbers + (2 + i) * 24, 24, "%llu", sub ? (unsigned long long)sub->max_len : 0ULL);
+static void arg_text(script_args_t *a, const char *fmt, const char *s1, const char *s2) {
+  size_t at = a->text.len;
+  sbuf_printf(&a->text, fmt, s1, s2);
+  a->lens[a->n] = a->text.len - at;
+  a->offsets[a->n++] = at;
+  sbuf_append(&a->text, "", 1); /* NUL between arguments */
+}
+
+static void arg_number(script_args_t *a, unsigned long long v) {
+  char text[24];
+  snprintf(text, sizeof text, "%llu", v);
+  arg_text(a, "%s%s", text, "");
+}
+
+static void arg_bytes(script_args_t *a, const void *data, size_t len) {
+  a->argv[a->n] = len ? data : "";
+  a->lens[a->n] = len;
+  a->offsets[a->n++] = SIZE_MAX;
+}
+
+static size_t ctx_queues(const publish_ctx_t *ctx) {
+  return ctx->n_subs ? ctx->n_subs : 1; /* none matched: the unroutable stream */
+}
+
+/* Sends the group's store script. Returns 0 (on_stored answers every message)
+ * or an error (nothing was sent). */
+static int store_group(hub_t *hub, publish_group_t *g) {
+  size_t argc = 2, nkeys = 0;
+  for (size_t i = 0; i < g->count; i++) {
+    nkeys += 1 + ctx_queues(g->items[i]);
+    argc += 1 + ctx_queues(g->items[i]) + 5 + ctx_queues(g->items[i]);
   }
-  snprintf(numbers, 24, "%llu", (unsigned long long)hub->cfg.dedupe_ttl_ms);
-  snprintf(numbers + 24, 24, "%llu", (unsigned long long)hub_now_ms());
-  size_t k = 0;
-  for (size_t i = 0; i < 1 + n_queues; i++)
-    argv[k++] = keys + i * KEY_MAX;
-  argv[k++] = numbers;
-  size_t env_arg = k++, payload_arg = k++;
-  argv[k++] = env->message_id;
-  argv[k++] = env->topic;
-  argv[k++] = numbers + 24;
-  for (size_t i = 0; i < n_queues; i++)
-    argv[k++] = numbers + (2 + i) * 24;
-  for (size_t i = 0; i < argc; i++)
-    lens[i] = strlen(argv[i] ? argv[i] : "");
-  argv[env_arg] = (const char *)env_bytes;
-  lens[env_arg] = env_len;
-  size_t payload_len = zmq_msg_size(&ctx->payload);
-  argv[payload_arg] = payload_len ? (const char *)zmq_msg_data(&ctx->payload) : "";
-  lens[payload_arg] = payload_len;
-  rc =
-      store_script(hub, SCRIPT_PUBLISH, on_stored, ctx, (int)(1 + n_queues), (int)argc, argv, lens);
+  script_args_t a = {.argv = malloc(argc * sizeof *a.argv),
+                     .lens = malloc(argc * sizeof *a.lens),
+                     .offsets = malloc(argc * sizeof *a.offsets)};
+  int rc = STAFET_ENOMEM;
+  if (a.argv == NULL || a.lens == NULL || a.offsets == NULL)
+    goto out;
+  for (size_t i = 0; i < g->count; i++) { /* KEYS */
+    const publish_ctx_t *ctx = g->items[i];
+    arg_text(&a, KEY_DEDUPE_FMT, hub->cfg.prefix, ctx_message_id(ctx));
+    if (ctx->n_subs == 0)
+      arg_text(&a, "%s%s", hub->cfg.prefix, KEY_UNROUTABLE);
+    for (size_t q = 0; q < ctx->n_subs; q++)
+      arg_text(&a, KEY_QUEUE_FMT, hub->cfg.prefix, ctx->sub_names[q]);
+  }
+  arg_number(&a, hub->cfg.dedupe_ttl_ms); /* ARGV */
+  arg_number(&a, hub_now_ms());
+  for (size_t i = 0; i < g->count; i++) {
+    const publish_ctx_t *ctx = g->items[i];
+    const Stafet__Wire__V1__Envelope *env = ctx->frame->publish->envelope;
+    arg_number(&a, ctx_queues(ctx));
+    arg_bytes(&a, ctx->env_bytes, ctx->env_len);
+    arg_bytes(&a, zmq_msg_data((zmq_msg_t *)&ctx->payload), zmq_msg_size(&ctx->payload));
+    arg_text(&a, "%s%s", env->message_id, "");
+    arg_text(&a, "%s%s", env->topic, "");
+    if (ctx->n_subs == 0)
+      arg_number(&a, 0);
+    for (size_t q = 0; q < ctx->n_subs; q++) {
+      const dsub_t *sub = dict_gets(hub->dsubs, ctx->sub_names[q]);
+      arg_number(&a, sub ? sub->max_len : 0);
+    }
+  }
+  if (sbuf_failed(&a.text))
+    goto out;
+  for (size_t i = 0; i < a.n; i++)
+    if (a.offsets[i] != SIZE_MAX)
+      a.argv[i] = a.text.data + a.offsets[i];
+  rc = store_script(hub, SCRIPT_PUBLISH, on_stored, g, (int)nkeys, (int)a.n, a.argv, a.lens);
+  if (rc == 0)
+    hub->stats.publish_batches++;
 out:
-  free(argv);
-  free(lens);
-  free(keys);
-  free(numbers);
+  free(a.argv);
+  free(a.lens);
+  free(a.offsets);
+  sbuf_free(&a.text);
   return rc;
+}
+
+void publish_flush(hub_t *hub) {
+  publish_batch_t *b = &hub->publishing;
+  if (b->count == 0)
+    return;
+  publish_group_t *g = malloc(sizeof *g + b->count * sizeof g->items[0]);
+  if (g != NULL) {
+    memcpy(g->items, b->items, b->count * sizeof g->items[0]);
+    g->count = b->count;
+  }
+  b->count = 0;
+  b->bytes = 0;
+  int rc = g ? store_group(hub, g) : STAFET_ENOMEM;
+  if (rc == 0)
+    return;
+  for (size_t i = 0; i < g->count; i++) {
+    publish_ctx_t *ctx = g->items[i];
+    if (rc == STAFET_EUNAVAIL)
+      send_unavailable(hub, ctx, "redis is unavailable");
+    else
+      net_send_error(hub, ctx->rid, ctx->rid_len, ctx->seq,
+                     STAFET__WIRE__V1__ERROR_CODE__ERROR_INTERNAL, "out of memory");
+    publish_ctx_free(ctx);
+  }
+  free(g);
+}
+
+/* Adds a publish to this turn's batch. Returns 0, or an error (ctx not taken). */
+static int publish_enqueue(hub_t *hub, publish_ctx_t *ctx) {
+  publish_batch_t *b = &hub->publishing;
+  if (b->count == b->capacity) {
+    size_t cap = b->capacity ? b->capacity * 2 : 64;
+    publish_ctx_t **items = realloc(b->items, cap * sizeof *items);
+    if (items == NULL)
+      return STAFET_ENOMEM;
+    b->items = items;
+    b->capacity = cap;
+  }
+  b->items[b->count++] = ctx;
+  b->bytes += ctx->env_len + zmq_msg_size(&ctx->payload);
+  if (b->count >= BATCH_MAX_MESSAGES || b->bytes >= BATCH_MAX_BYTES)
+    publish_flush(hub);
+  return 0;
+}
+
+void publish_dispose(hub_t *hub) {
+  publish_flush(hub); /* answers "unavailable" when the store is closed */
+  free(hub->publishing.items);
+  hub->publishing = (publish_batch_t){0};
 }
 
 static int remember_subs(publish_ctx_t *ctx, const match_list_t *m) {
@@ -364,21 +505,18 @@ void publish_on_frame(hub_t *hub, session_t *s, Stafet__Wire__V1__Frame *frame,
     publish_ctx_free(ctx);
     return;
   }
-  size_t env_len = stafet__wire__v1__envelope__get_packed_size(env);
-  uint8_t *env_bytes = malloc(env_len ? env_len : 1);
-  if (env_bytes == NULL)
-    goto internal_ctx;
-  stafet__wire__v1__envelope__pack(env, env_bytes);
-  int rc = store_publish(hub, ctx, env_bytes, env_len);
-  free(env_bytes);
-  if (rc == STAFET_EUNAVAIL) {
-    net_send_error(hub, s->rid, s->rid_len, seq,
-                   STAFET__WIRE__V1__ERROR_CODE__ERROR_STORE_UNAVAILABLE,
-                   "redis is unavailable; message %s was not stored, re-send it", env->message_id);
+  if (!store_ready(hub)) {
+    send_unavailable(hub, ctx, "redis is unavailable");
     publish_ctx_free(ctx);
-  } else if (rc != 0) {
-    goto internal_ctx;
+    return;
   }
+  ctx->env_len = stafet__wire__v1__envelope__get_packed_size(env);
+  ctx->env_bytes = malloc(ctx->env_len ? ctx->env_len : 1);
+  if (ctx->env_bytes == NULL)
+    goto internal_ctx;
+  stafet__wire__v1__envelope__pack(env, ctx->env_bytes);
+  if (publish_enqueue(hub, ctx) != 0)
+    goto internal_ctx;
   return;
 internal_ctx:
   publish_ctx_free(ctx);

@@ -127,12 +127,16 @@ int store_script(hub_t *hub, script_id_t script, store_reply_fn fn, void *arg, i
                  const char **argv, const size_t *lens) {
   if (!store_ready(hub))
     return STAFET_EUNAVAIL;
-  enum { MAX_ARGS = 512 };
-  if (argc + 3 > MAX_ARGS)
-    return STAFET_EINVAL;
-  const char *full[MAX_ARGS];
-  size_t full_lens[MAX_ARGS];
+  enum { STACK_ARGS = 64 };
+  const char *stack_argv[STACK_ARGS];
+  size_t stack_lens[STACK_ARGS];
+  bool on_heap = argc + 3 > STACK_ARGS;
+  const char **full = on_heap ? malloc((size_t)(argc + 3) * sizeof *full) : stack_argv;
+  size_t *full_lens = on_heap ? malloc((size_t)(argc + 3) * sizeof *full_lens) : stack_lens;
+  int rc = STAFET_ENOMEM;
   char nkeys_text[16];
+  if (full == NULL || full_lens == NULL)
+    goto out;
   snprintf(nkeys_text, sizeof nkeys_text, "%d", nkeys);
   full[0] = "EVALSHA";
   full[1] = hub->store.script_sha[script];
@@ -144,7 +148,13 @@ int store_script(hub_t *hub, script_id_t script, store_reply_fn fn, void *arg, i
     full[3 + i] = argv[i];
     full_lens[3 + i] = lens ? lens[i] : strlen(argv[i]);
   }
-  return send_argv(hub, fn, arg, argc + 3, full, full_lens);
+  rc = send_argv(hub, fn, arg, argc + 3, full, full_lens);
+out:
+  if (on_heap) {
+    free(full);
+    free(full_lens);
+  }
+  return rc;
 }
 
 static void on_ready(hub_t *hub) {

@@ -8,33 +8,51 @@
  */
 #include "scripts.h"
 
-/* KEYS[1] dedupe key (a HASH: the message's trace), KEYS[2..] queues.
- * ARGV[1] dedupe ttl ms, ARGV[2] envelope, ARGV[3] payload, ARGV[4] message id,
- * ARGV[5] topic, ARGV[6] now ms, ARGV[5+i] max_len of KEYS[i].
- * Returns {1, stored} | {0, 0} duplicate | {2, i} queue i (1-based) full.
+/* Stores a batch of publishes (the publishes of one loop turn), each on its
+ * own: one message's outcome does not depend on another's.
+ * KEYS, per message: its dedupe key (a HASH: the message's trace), then its
+ * queues. ARGV[1] dedupe ttl ms, ARGV[2] now ms, then per message: the number
+ * of queues n, envelope, payload, message id, topic, and the max_len of each
+ * of its n queues.
+ * Returns a flat array, two numbers per message: 1, stored | 0, 0 duplicate |
+ * 2, i queue i (1-based) full (stored nowhere).
  * The trace hash (docs/redis-keys.md) records topic, time and, per queue,
  * `q:NAME` = the entry id, so `stafetctl trace` can follow the message. */
 static const char publish_lua[] =
-    "if redis.call('EXISTS', KEYS[1]) == 1 then return {0, 0} end\n"
-    "for i = 2, #KEYS do\n"
-    "  local max = tonumber(ARGV[5 + i])\n"
-    "  if max > 0 and redis.call('XLEN', KEYS[i]) >= max then return {2, i - 1} end\n"
-    "end\n"
-    "local trace = {'topic', ARGV[5], 'at', ARGV[6]}\n"
-    "local stored = 0\n"
-    "for i = 2, #KEYS do\n"
-    "  local id = redis.call('XADD', KEYS[i], 'NOMKSTREAM', '*', 'e', ARGV[2], 'p', ARGV[3],\n"
-    "                        'm', ARGV[4], 't', ARGV[5])\n"
-    "  if id then\n"
-    "    stored = stored + 1\n"
-    "    local name = string.match(KEYS[i], '{(.*)}$')\n"
-    "    if name then trace[#trace + 1] = 'q:' .. name else trace[#trace + 1] = 'unroutable' end\n"
-    "    trace[#trace + 1] = id\n"
+    "local out = {}\n"
+    "local k, a = 1, 3\n"
+    "while a <= #ARGV do\n"
+    "  local nq, env, pay, mid, topic = tonumber(ARGV[a]), ARGV[a + 1], ARGV[a + 2], ARGV[a + 3],\n"
+    "                                    ARGV[a + 4]\n"
+    "  local status, value = 1, 0\n"
+    "  if redis.call('EXISTS', KEYS[k]) == 1 then status = 0 end\n"
+    "  for i = 1, nq do\n"
+    "    local max = tonumber(ARGV[a + 4 + i])\n"
+    "    if status == 1 and max > 0 and redis.call('XLEN', KEYS[k + i]) >= max then\n"
+    "      status, value = 2, i\n"
+    "    end\n"
     "  end\n"
+    "  if status == 1 then\n"
+    "    local trace = {'topic', topic, 'at', ARGV[2]}\n"
+    "    for i = 1, nq do\n"
+    "      local id = redis.call('XADD', KEYS[k + i], 'NOMKSTREAM', '*', 'e', env, 'p', pay,\n"
+    "                            'm', mid, 't', topic)\n"
+    "      if id then\n"
+    "        value = value + 1\n"
+    "        local name = string.match(KEYS[k + i], '{(.*)}$')\n"
+    "        if name then trace[#trace + 1] = 'q:' .. name else trace[#trace + 1] = 'unroutable' "
     "end\n"
-    "redis.call('HSET', KEYS[1], unpack(trace))\n"
-    "redis.call('PEXPIRE', KEYS[1], ARGV[1])\n"
-    "return {1, stored}\n";
+    "        trace[#trace + 1] = id\n"
+    "      end\n"
+    "    end\n"
+    "    redis.call('HSET', KEYS[k], unpack(trace))\n"
+    "    redis.call('PEXPIRE', KEYS[k], ARGV[1])\n"
+    "  end\n"
+    "  out[#out + 1] = status\n"
+    "  out[#out + 1] = value\n"
+    "  k, a = k + 1 + nq, a + 5 + nq\n"
+    "end\n"
+    "return out\n";
 
 /* Shared by claim and deadletter: moves entry `id` of KEYS[1] to KEYS[2] and,
  * if the message's trace hash (prefix tp + message id) still exists, notes

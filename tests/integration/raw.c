@@ -78,8 +78,7 @@ bool raw_hello(raw_client_t *rc, const char *adapter) {
   return ok;
 }
 
-Stafet__Wire__V1__Frame *raw_publish(raw_client_t *rc, uint64_t seq, const char *id,
-                                     const char *topic) {
+int raw_send_publish(raw_client_t *rc, uint64_t seq, const char *id, const char *topic) {
   Stafet__Wire__V1__Envelope env = STAFET__WIRE__V1__ENVELOPE__INIT;
   env.message_id = (char *)id;
   env.topic = (char *)topic;
@@ -89,6 +88,11 @@ Stafet__Wire__V1__Frame *raw_publish(raw_client_t *rc, uint64_t seq, const char 
   f.seq = seq;
   f.body_case = STAFET__WIRE__V1__FRAME__BODY_PUBLISH;
   f.publish = &pub;
-  raw_send(rc, &f, "x", 1);
+  return raw_send(rc, &f, "x", 1);
+}
+
+Stafet__Wire__V1__Frame *raw_publish(raw_client_t *rc, uint64_t seq, const char *id,
+                                     const char *topic) {
+  raw_send_publish(rc, seq, id, topic);
   return raw_recv(rc, 5000);
 }

@@ -28,6 +28,8 @@ int raw_send(raw_client_t *rc, const Stafet__Wire__V1__Frame *f, const void *pay
 Stafet__Wire__V1__Frame *raw_recv(raw_client_t *rc, int timeout_ms);
 /* Hello + Welcome. */
 bool raw_hello(raw_client_t *rc, const char *adapter);
+/* Sends a Publish with the given id and topic (payload "x"); does not wait. */
+int raw_send_publish(raw_client_t *rc, uint64_t seq, const char *id, const char *topic);
 /* Publishes with the given id and topic; returns the answer frame. */
 Stafet__Wire__V1__Frame *raw_publish(raw_client_t *rc, uint64_t seq, const char *id,
                                      const char *topic);

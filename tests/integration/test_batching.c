@@ -1,0 +1,118 @@
+/*
+ * test_batching.c — publishes that arrive together are stored together (one
+ * store script call per batch, not one per message), and each keeps its own
+ * outcome: a duplicate id inside the burst, a queue that fills up part-way
+ * through it, and messages around those are answered exactly as if they had
+ * come one at a time, in order.
+ *
+ * The burst is sent while the hub is stopped (SIGSTOP), so it is waiting in
+ * the socket when the hub goes on; how many batches it becomes is read from
+ * the hub's /metrics.
+ */
+#include "admin.h"
+#include "fixture.h"
+#include "raw.h"
+
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+enum { BURST = 200, SEQ0 = 1000, SMALL_MAX = 3, DUP = 55 };
+
+/* The value of an unlabelled counter in /metrics, or -1. */
+static long long metric(const char *addr, const char *name) {
+  char *body = NULL;
+  long long value = -1;
+  size_t n = strlen(name);
+  if (th_http(addr, "GET", "/metrics", NULL, NULL, &body) == 200 && body != NULL)
+    for (const char *line = body; line != NULL; line = strchr(line, '\n')) {
+      line += line[0] == '\n';
+      if (strncmp(line, name, n) == 0 && line[n] == ' ') {
+        value = strtoll(line + n + 1, NULL, 10);
+        break;
+      }
+    }
+  free(body);
+  return value;
+}
+
+/* Message i of the burst: every 10th is a debt event (the small queue holds
+ * SMALL_MAX), the rest case events; message DUP repeats the id of message 1. */
+static void burst_message(int i, char *id, size_t size, const char **topic) {
+  *topic = i % 10 == 0 ? "debt.claim.created" : "case.opened";
+  snprintf(id, size, "%s-%d", i % 10 == 0 ? "debt" : "case", i == DUP ? 1 : i);
+}
+
+static void test_a_burst_is_stored_in_batches_each_message_with_its_own_outcome(void **state) {
+  world_t *w = *state;
+  char addr[128];
+  assert_true(th_admin_ready(&w->hub, addr, sizeof addr, 10000));
+  stafet_client_t *c = th_client(w->hub.endpoint, "debitorvagten");
+  th_collector_t col;
+  th_collector_init(&col, false);
+  stafet_subscription_t small = {
+      .name = "small", .patterns = PATTERNS("debt.#"), .n_patterns = 1, .max_len = SMALL_MAX};
+  assert_int_equal(th_subscribe(c, &small, &col), 0);
+  stafet_subscription_t cases = {.name = "cases", .patterns = PATTERNS("case.#"), .n_patterns = 1};
+  assert_int_equal(th_subscribe(c, &cases, &col), 0);
+  stafet_client_destroy(c);
+
+  raw_client_t rc;
+  assert_int_equal(raw_open(&rc, w->hub.endpoint), 0);
+  assert_true(raw_hello(&rc, "debtor"));
+  long long batches_before = metric(addr, "stafet_publish_batches_total");
+  assert_true(batches_before >= 0);
+
+  assert_int_equal(kill(w->hub.pid, SIGSTOP), 0);
+  for (int i = 0; i < BURST; i++) {
+    char id[32];
+    const char *topic;
+    burst_message(i, id, sizeof id, &topic);
+    assert_int_equal(raw_send_publish(&rc, SEQ0 + (uint64_t)i, id, topic), 0);
+  }
+  assert_int_equal(kill(w->hub.pid, SIGCONT), 0);
+
+  bool answered[BURST] = {false};
+  for (int n = 0; n < BURST; n++) {
+    Stafet__Wire__V1__Frame *f = raw_recv(&rc, 10000);
+    assert_non_null(f);
+    assert_true(f->seq >= SEQ0 && f->seq < SEQ0 + BURST);
+    int i = (int)(f->seq - SEQ0);
+    assert_false(answered[i]);
+    answered[i] = true;
+    if (i % 10 == 0 && i / 10 >= SMALL_MAX) {
+      /* the small queue filled up part-way through the burst */
+      assert_int_equal(f->body_case, STAFET__WIRE__V1__FRAME__BODY_ERROR);
+      assert_int_equal(f->error->code, STAFET__WIRE__V1__ERROR_CODE__ERROR_QUEUE_FULL);
+      assert_non_null(strstr(f->error->text, "small"));
+    } else {
+      assert_int_equal(f->body_case, STAFET__WIRE__V1__FRAME__BODY_PUBLISH_ACK);
+      assert_int_equal(f->publish_ack->duplicate, i == DUP);
+      assert_int_equal(f->publish_ack->durable_queues, i == DUP ? 0 : 1);
+    }
+    stafet__wire__v1__frame__free_unpacked(f, NULL);
+  }
+
+  long long batches = metric(addr, "stafet_publish_batches_total") - batches_before;
+  print_message("%d publishes stored in %lld batches\n", BURST, batches);
+  assert_true(batches >= 1);
+  assert_true(batches <= BURST / 4); /* one call per message without batching */
+  assert_int_equal(th_redis_int(&w->redis, "XLEN stafet:q:{small}"), SMALL_MAX);
+  /* 180 case events, one of them a duplicate */
+  assert_int_equal(th_redis_int(&w->redis, "XLEN stafet:q:{cases}"), BURST - BURST / 10 - 1);
+  assert_int_equal(th_redis_int(&w->redis, "EXISTS stafet:dedupe:debt-%d", SMALL_MAX * 10), 0);
+  assert_int_equal(th_redis_int(&w->redis, "EXISTS stafet:dedupe:debt-%d", (SMALL_MAX - 1) * 10),
+                   1);
+  raw_close(&rc);
+  th_collector_free(&col);
+}
+
+int main(void) {
+  const struct CMUnitTest tests[] = {
+      cmocka_unit_test_setup_teardown(
+          test_a_burst_is_stored_in_batches_each_message_with_its_own_outcome, world_default,
+          world_down),
+  };
+  return cmocka_run_group_tests(tests, NULL, NULL);
+}
