@@ -10,7 +10,8 @@
  *   <p>q:{NAME}              STREAM  the queue; consumer group "stafet"; fields e (envelope),
  *                                    p (payload), m (message id), t (topic)
  *   <p>dlq:{NAME}            STREAM  dead letters: e, p, m, t, reason, id, deliveries, at
- *   <p>dedupe:MESSAGE_ID     HASH    accepted message id and its trace: topic, at, q:NAME =
+ *   <p>dedupe:MESSAGE_ID     STRING  accepted message id and its trace, "field=value" lines
+ *                                    (a HASH from older hubs): topic, at, q:NAME =
  *                                    entry id, unroutable, dead:NAME = reason, replayed:NAME;
  *                                    expires after dedupe_ttl_ms
  *   <p>hub:HUB_ID            STRING  live hub (expires after 3 heartbeats)

@@ -56,12 +56,12 @@ const char script_queue_stats_lua[] = GROUP_INFO_FN
     "if g['pending'] > 0 then oldest = redis.call('XPENDING', KEYS[1], ARGV[1])[2] end\n"
     "return {unread, g['pending'], oldest, first_id, dead, g['consumers']}\n";
 
-/* KEYS[1] the message's trace hash. ARGV[1] key prefix, ARGV[2] group.
+/* KEYS[1] the message's trace. ARGV[1] key prefix, ARGV[2] group.
  * Returns {} if there is no trace, else {{field, value, ...}, then per queue
  * {name, entry id, state, deliveries, consumer, idle ms, dead-letter reason}}
  * with state queued | delivered | acked | dead_lettered | removed. */
-const char script_trace_lua[] = STREAM_ID_LT_FN GROUP_INFO_FN
-    "local h = redis.call('HGETALL', KEYS[1])\n"
+const char script_trace_lua[] = STREAM_ID_LT_FN GROUP_INFO_FN ENTRY_FIELDS_FN
+    "local h = trace_fields(KEYS[1])\n"
     "if #h == 0 then return {} end\n"
     "local t = {}\n"
     "for k = 1, #h, 2 do t[h[k]] = h[k + 1] end\n"
@@ -113,9 +113,7 @@ const char script_dlq_replay_lua[] = ENTRY_FIELDS_FN
     "    n = n + 1\n"
     "    note_trace(ARGV[1], m, 'q:' .. name, nid)\n"
     "    note_trace(ARGV[1], m, 'replayed:' .. name, ARGV[2])\n"
-    "    if ARGV[1] ~= '' and m ~= '' and redis.call('TYPE', ARGV[1] .. m).ok == 'hash' then\n"
-    "      redis.call('HDEL', ARGV[1] .. m, 'dead:' .. name)\n"
-    "    end\n"
+    "    note_trace(ARGV[1], m, 'dead:' .. name, '')\n"
     "  end\n"
     "end\n"
     "return {n, redis.call('XLEN', KEYS[2])}\n";
