@@ -84,8 +84,8 @@ struct dsub {
   bool read_in_flight;   /* an XREADGROUP is outstanding */
   bool read_wanted;      /* something may be waiting: read again when it returns */
   bool claim_in_flight;
-  uint64_t load_mark;   /* routing reload generation */
-  uint64_t matched_gen; /* publish.c: dedupe of matches */
+  uint64_t load_mark; /* routing reload generation */
+  uint64_t kick_mark; /* publish.c: batch_generation it was last woken for */
 };
 
 /* A transient subscription of one session. */
@@ -191,7 +191,7 @@ struct hub {
   uint64_t request_counter;
   uint64_t other_transient_hubs; /* other hubs with transient subscriptions (transient.c) */
   uint64_t load_generation;
-  uint64_t match_generation;
+  uint64_t batch_generation; /* publish.c: counts store script calls for publishes */
   bool routing_loaded;
   bool reload_in_flight, reload_wanted;
 
