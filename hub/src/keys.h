@@ -27,9 +27,12 @@
 
 #define KEY_SUBS           "subs"
 #define KEY_SUB_FMT        "%ssub:{%s}"
-#define KEY_QUEUE_FMT      "%sq:{%s}"
+#define KEY_QUEUE_OPEN     "q:{" /* KEY_QUEUE_FMT in pieces, for builders without printf */
+#define KEY_QUEUE_CLOSE    "}"
+#define KEY_QUEUE_FMT      "%s" KEY_QUEUE_OPEN "%s" KEY_QUEUE_CLOSE
 #define KEY_DLQ_FMT        "%sdlq:{%s}"
-#define KEY_DEDUPE_FMT     "%sdedupe:%s"
+#define KEY_DEDUPE_INFIX   "dedupe:"
+#define KEY_DEDUPE_FMT     "%s" KEY_DEDUPE_INFIX "%s"
 #define KEY_HUB_FMT        "%shub:%s"
 #define KEY_ADAPTER_FMT    "%sadapter:%s"
 #define KEY_SERVICE_FMT    "%ssvc:%s"

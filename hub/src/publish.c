@@ -301,18 +301,27 @@ typedef struct script_args {
   sbuf_t text;
 } script_args_t;
 
-static void arg_text(script_args_t *a, const char *fmt, const char *s1, const char *s2) {
+/* One text argument made of up to four pieces (NULL ends them early). Plain
+ * copies: formatting every key with printf cost ~8 % of the hub's
+ * instructions per message. */
+static void arg_text(script_args_t *a, const char *p1, const char *p2, const char *p3,
+                     const char *p4) {
   size_t at = a->text.len;
-  sbuf_printf(&a->text, fmt, s1, s2);
+  const char *pieces[] = {p1, p2, p3, p4};
+  for (size_t i = 0; i < 4 && pieces[i] != NULL; i++)
+    sbuf_puts(&a->text, pieces[i]);
   a->lens[a->n] = a->text.len - at;
   a->offsets[a->n++] = at;
   sbuf_append(&a->text, "", 1); /* NUL between arguments */
 }
 
-static void arg_number(script_args_t *a, unsigned long long v) {
-  char text[24];
-  snprintf(text, sizeof text, "%llu", v);
-  arg_text(a, "%s%s", text, "");
+static void arg_number(script_args_t *a, uint64_t v) {
+  char text[24], *p = text + sizeof text - 1;
+  *p = '\0';
+  do
+    *--p = (char)('0' + v % 10);
+  while ((v /= 10) != 0);
+  arg_text(a, p, NULL, NULL, NULL);
 }
 
 static void arg_bytes(script_args_t *a, const void *data, size_t len) {
@@ -341,11 +350,11 @@ static int store_group(hub_t *hub, publish_group_t *g) {
     goto out;
   for (size_t i = 0; i < g->count; i++) { /* KEYS */
     const publish_ctx_t *ctx = g->items[i];
-    arg_text(&a, KEY_DEDUPE_FMT, hub->cfg.prefix, ctx_message_id(ctx));
+    arg_text(&a, hub->cfg.prefix, KEY_DEDUPE_INFIX, ctx_message_id(ctx), NULL);
     if (ctx->n_subs == 0)
-      arg_text(&a, "%s%s", hub->cfg.prefix, KEY_UNROUTABLE);
+      arg_text(&a, hub->cfg.prefix, KEY_UNROUTABLE, NULL, NULL);
     for (size_t q = 0; q < ctx->n_subs; q++)
-      arg_text(&a, KEY_QUEUE_FMT, hub->cfg.prefix, ctx->sub_names[q]);
+      arg_text(&a, hub->cfg.prefix, KEY_QUEUE_OPEN, ctx->sub_names[q], KEY_QUEUE_CLOSE);
   }
   arg_number(&a, hub->cfg.dedupe_ttl_ms); /* ARGV */
   arg_number(&a, hub_now_ms());
@@ -355,8 +364,8 @@ static int store_group(hub_t *hub, publish_group_t *g) {
     arg_number(&a, ctx_queues(ctx));
     arg_bytes(&a, ctx->env_bytes, ctx->env_len);
     arg_bytes(&a, zmq_msg_data((zmq_msg_t *)&ctx->payload), zmq_msg_size(&ctx->payload));
-    arg_text(&a, "%s%s", env->message_id, "");
-    arg_text(&a, "%s%s", env->topic, "");
+    arg_text(&a, env->message_id, NULL, NULL, NULL);
+    arg_text(&a, env->topic, NULL, NULL, NULL);
     if (ctx->n_subs == 0)
       arg_number(&a, 0);
     for (size_t q = 0; q < ctx->n_subs; q++) {
