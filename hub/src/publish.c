@@ -395,20 +395,23 @@ out:
 
 void publish_flush(hub_t *hub) {
   publish_batch_t *b = &hub->publishing;
-  if (b->count == 0)
+  size_t n = b->count;
+  if (n == 0)
     return;
-  publish_group_t *g = malloc(sizeof *g + b->count * sizeof g->items[0]);
+  publish_group_t *g = malloc(sizeof *g + n * sizeof g->items[0]);
+  int rc = STAFET_ENOMEM;
   if (g != NULL) {
-    memcpy(g->items, b->items, b->count * sizeof g->items[0]);
-    g->count = b->count;
+    memcpy(g->items, b->items, n * sizeof g->items[0]);
+    g->count = n;
+    b->count = 0;
+    b->bytes = 0;
+    rc = store_group(hub, g);
+    if (rc == 0)
+      return; /* on_stored answers every message */
   }
-  b->count = 0;
-  b->bytes = 0;
-  int rc = g ? store_group(hub, g) : STAFET_ENOMEM;
-  if (rc == 0)
-    return;
-  for (size_t i = 0; i < g->count; i++) {
-    publish_ctx_t *ctx = g->items[i];
+  publish_ctx_t **items = g != NULL ? g->items : b->items;
+  for (size_t i = 0; i < n; i++) {
+    publish_ctx_t *ctx = items[i];
     if (rc == STAFET_EUNAVAIL)
       send_unavailable(hub, ctx, "redis is unavailable");
     else
@@ -416,6 +419,8 @@ void publish_flush(hub_t *hub) {
                      STAFET__WIRE__V1__ERROR_CODE__ERROR_INTERNAL, "out of memory");
     publish_ctx_free(ctx);
   }
+  b->count = 0;
+  b->bytes = 0;
   free(g);
 }
 
