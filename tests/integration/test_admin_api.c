@@ -159,7 +159,21 @@ static void test_api_answers_and_refusals(void **state) {
   expect_status(addr, "POST", "/api/subscriptions", "application/json",
                 "{\"name\":\"sager\",\"patterns\":[\"case.#\"]}", 200, "\"created\":false");
   /* Published topics are listed with the subscriptions that match them. */
-  assert_int_equal(th_publish_wait(c, "case.case.status_changed", "0751", NULL, 0, NULL), 0);
+  char msg_id[65];
+  assert_int_equal(th_publish_wait(c, "case.case.status_changed", "0751", NULL, 0, msg_id), 0);
+  /* Its trace names the queue entry, and the entry is queued: no consumer has it. */
+  char path[128];
+  snprintf(path, sizeof path, "/api/messages/%s", msg_id);
+  json_t *trace = th_get_json(addr, path);
+  assert_non_null(trace);
+  json_t *in_sager = json_array_get(json_object_get(trace, "subscriptions"), 0);
+  assert_string_equal(json_string_value(json_object_get(in_sager, "subscription")), "sager");
+  assert_string_equal(json_string_value(json_object_get(in_sager, "state")), "queued");
+  const char *entry = json_string_value(json_object_get(in_sager, "entry_id"));
+  assert_non_null(entry);
+  assert_int_equal(th_redis_int(&w->redis, "XRANGE stafet:q:{sager} %s %s", entry, entry), 1);
+  assert_true(th_redis_stream_has(&w->redis, "stafet:q:{sager}", "m", msg_id));
+  json_decref(trace);
   json_t *t = th_get_json(addr, "/api/topics");
   json_t *topic = json_array_get(json_object_get(t, "topics"), 0);
   assert_string_equal(json_string_value(json_object_get(topic, "topic")),
