@@ -64,6 +64,9 @@ static const option_def_t options[] = {
     U64_OPT(dedupe_ttl_ms, "3600000", "remember accepted message ids this long"),
     U64_OPT(max_frame_bytes, "1048576", "largest frame accepted"),
     U64_OPT(read_batch, "500", "most messages fetched from a queue in one Redis read"),
+    U64_OPT(store_batches_in_flight, "4",
+            "publish batches sent to Redis and not answered before the next one waits for "
+            "an answer (and grows); 0 = no limit"),
     U64_OPT(send_hwm, "100000",
             "frames queued for one peer before sends to it fail (ZeroMQ SNDHWM); acks and "
             "deliveries are bounded by publish windows and credit, so this is only a backstop"),

@@ -38,15 +38,16 @@ typedef struct hub_config {
   uint64_t credit;         /* default consumer window */
   uint64_t dedupe_ttl_ms;
   uint64_t max_frame_bytes;
-  uint64_t read_batch;             /* most entries per XREADGROUP */
-  uint64_t send_hwm;               /* ZMQ_SNDHWM of the ROUTER (frames per peer) */
-  uint64_t claim_interval_ms;      /* redelivery sweep */
-  uint64_t poll_interval_ms;       /* look for messages other hubs stored */
-  uint64_t trim_interval_ms;       /* retention sweep */
-  uint64_t stale_consumer_ms;      /* forget consumers idle this long with nothing pending */
-  uint64_t drain_timeout_ms;       /* SIGTERM: longest wait for in-flight work */
-  char admin_bind[CONFIG_STR_MAX]; /* admin HTTP "host:port", "" or "none" = off, port 0 = any */
-  char www_dir[CONFIG_STR_MAX];    /* the dashboard's static files */
+  uint64_t read_batch;              /* most entries per XREADGROUP */
+  uint64_t send_hwm;                /* ZMQ_SNDHWM of the ROUTER (frames per peer) */
+  uint64_t store_batches_in_flight; /* publish.c: unanswered store scripts before batching waits */
+  uint64_t claim_interval_ms;       /* redelivery sweep */
+  uint64_t poll_interval_ms;        /* look for messages other hubs stored */
+  uint64_t trim_interval_ms;        /* retention sweep */
+  uint64_t stale_consumer_ms;       /* forget consumers idle this long with nothing pending */
+  uint64_t drain_timeout_ms;        /* SIGTERM: longest wait for in-flight work */
+  char admin_bind[CONFIG_STR_MAX];  /* admin HTTP "host:port", "" or "none" = off, port 0 = any */
+  char www_dir[CONFIG_STR_MAX];     /* the dashboard's static files */
   char admin_token_file[CONFIG_STR_MAX]; /* "" = data_dir/admin.token, made if missing */
   uint64_t stats_interval_ms;            /* how often queue figures are fetched from Redis */
 } hub_config_t;

@@ -167,7 +167,8 @@ typedef struct redis_embed {
 typedef struct publish_batch {
   struct publish_ctx **items;
   size_t count, capacity;
-  size_t bytes; /* envelopes and payloads */
+  size_t bytes;       /* envelopes and payloads */
+  unsigned in_flight; /* store script calls not answered yet */
 } publish_batch_t;
 
 struct hub {
@@ -240,9 +241,12 @@ void session_end_all(hub_t *hub, const char *why);
 /* ---- publish.c ---- */
 /* Takes ownership of frame (a Publish) and of payload (moved out; may be NULL). */
 void publish_on_frame(hub_t *hub, session_t *s, Stafet__Wire__V1__Frame *frame, zmq_msg_t *payload);
-/* Sends the batch of publishes gathered so far (net_zmq.c calls it before
- * returning to the loop). */
+/* Sends the batch of publishes gathered so far. */
 void publish_flush(hub_t *hub);
+/* The end of a loop turn (net_zmq.c): sends the batch, unless
+ * store_batches_in_flight batches already wait for Redis; then the first
+ * answer sends it. */
+void publish_end_of_turn(hub_t *hub);
 /* Answers what is still batched (STORE_UNAVAILABLE when closed) and frees the batch. */
 void publish_dispose(hub_t *hub);
 /* Makes sure the unroutable stream exists (called when Redis becomes ready). */

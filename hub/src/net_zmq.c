@@ -202,11 +202,11 @@ static void drain(hub_t *hub) {
   for (int i = 0; i < DRAIN_BUDGET; i++) {
     if (hub->zsock == NULL || recv_one(hub) == 0) {
       uv_idle_stop(&hub->zidle);
-      publish_flush(hub);
+      publish_end_of_turn(hub);
       return;
     }
   }
-  publish_flush(hub);
+  publish_end_of_turn(hub);
   schedule_drain(hub); /* budget spent: let timers and Redis replies run first */
 }
 

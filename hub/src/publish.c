@@ -9,10 +9,14 @@
  *      the durable subscriptions' consumers.
  *
  * Batching: the hub reads up to DRAIN_BUDGET frames per turn (net_zmq.c) and
- * flushes the batch before it returns to the loop, so a publish waits for no
- * timer and no other publish; one script call then carries the whole turn's
- * publishes (Redis runs one script and writes one MULTI/EXEC to its AOF
- * instead of one per message). Each message keeps its own outcome.
+ * sends the batch at the end of the turn, so a publish waits for no timer;
+ * one script call then carries the whole turn's publishes (Redis runs one
+ * script and writes one MULTI/EXEC to its AOF instead of one per message).
+ * Under moderate load publishes come one per turn, so while
+ * store_batches_in_flight (default 4) store calls wait for Redis, the next
+ * batch keeps growing until one is answered: at 14k msg/s a third fewer
+ * script calls, and p99 latency ~5 ms instead of 5-9 ms in bench/. Each
+ * message keeps its own outcome.
  *
  * The ack is sent only from the Redis reply: once the publisher has it, the
  * message is in every queue that should hold it. A message no subscription
@@ -258,6 +262,8 @@ static bool take_outcome(hub_t *hub, publish_ctx_t *ctx, long long status, long 
 
 static void on_stored(hub_t *hub, redisReply *reply, void *arg) {
   publish_group_t *g = arg;
+  if (hub->publishing.in_flight > 0)
+    hub->publishing.in_flight--;
   bool answered =
       reply != NULL && reply->type == REDIS_REPLY_ARRAY && reply->elements == 2 * g->count;
   if (reply != NULL && !answered)
@@ -288,6 +294,7 @@ static void on_stored(hub_t *hub, redisReply *reply, void *arg) {
     wait_for_replicas(hub, g);
   else
     free(g);
+  publish_end_of_turn(hub); /* the batch that waited for this answer */
 }
 
 /* The store script's arguments (layout: scripts.c, publish_lua). Text
@@ -381,6 +388,7 @@ static int store_group(hub_t *hub, publish_group_t *g) {
   rc = store_script(hub, SCRIPT_PUBLISH, on_stored, g, (int)nkeys, (int)a.n, a.argv, a.lens);
   if (rc == 0) {
     hub->stats.publish_batches++;
+    hub->publishing.in_flight++;
     hub->batch_generation++;
     for (size_t i = 0; i < g->count && hub->cfg.redis_wait_replicas == 0; i++)
       wake_consumers(hub, g->items[i], true); /* without WAIT: deliver before the ack is back */
@@ -422,6 +430,12 @@ void publish_flush(hub_t *hub) {
   b->count = 0;
   b->bytes = 0;
   free(g);
+}
+
+void publish_end_of_turn(hub_t *hub) {
+  if (hub->cfg.store_batches_in_flight == 0 ||
+      hub->publishing.in_flight < hub->cfg.store_batches_in_flight)
+    publish_flush(hub);
 }
 
 /* Adds a publish to this turn's batch. Returns 0, or an error (ctx not taken). */

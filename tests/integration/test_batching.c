@@ -8,6 +8,10 @@
  * The burst is sent while the hub is stopped (SIGSTOP), so it is waiting in
  * the socket when the hub goes on; how many batches it becomes is read from
  * the hub's /metrics.
+ *
+ * Publishes that come one at a time while Redis is slow are batched too:
+ * once store_batches_in_flight store calls wait for Redis (here Redis is
+ * stopped), the next batch grows until an answer comes.
  */
 #include "admin.h"
 #include "fixture.h"
@@ -108,11 +112,74 @@ static void test_a_burst_is_stored_in_batches_each_message_with_its_own_outcome(
   th_collector_free(&col);
 }
 
+/* Waits until a counter in /metrics reaches at least `target`. */
+static bool metric_reaches(const char *addr, const char *name, long long target) {
+  for (long long end = th_now_ms() + 10000; th_now_ms() < end;)
+    if (metric(addr, name) >= target)
+      return true;
+  return false;
+}
+
+static int world_slow_redis(void **state) {
+  /* Redis stopped for a moment must not look like a dead connection. */
+  static const char *const extra[] = {"--store-batches-in-flight", "4", "--redis-timeout-ms",
+                                      "30000", NULL};
+  return world_up(state, extra);
+}
+
+static void test_publishes_one_at_a_time_wait_while_four_batches_are_out(void **state) {
+  world_t *w = *state;
+  char addr[128];
+  assert_true(th_admin_ready(&w->hub, addr, sizeof addr, 10000));
+  raw_client_t rc;
+  assert_int_equal(raw_open(&rc, w->hub.endpoint), 0);
+  assert_true(raw_hello(&rc, "case"));
+  long long batches0 = metric(addr, "stafet_publish_batches_total");
+  long long frames0 = metric(addr, "stafet_frames_received_total");
+  assert_true(batches0 >= 0 && frames0 >= 0);
+
+  assert_int_equal(kill(w->redis.pid, SIGSTOP), 0);
+  enum { N = 10, OUT = 4 };
+  for (int i = 0; i < N; i++) {
+    char id[32];
+    snprintf(id, sizeof id, "single-%d", i);
+    assert_int_equal(raw_send_publish(&rc, SEQ0 + (uint64_t)i, id, "case.opened"), 0);
+    /* each arrives on its own: the hub has read it before the next is sent */
+    assert_true(metric_reaches(addr, "stafet_frames_received_total", frames0 + i + 1));
+    if (i < OUT) /* sent to Redis at once, a batch of one */
+      assert_true(metric_reaches(addr, "stafet_publish_batches_total", batches0 + i + 1));
+  }
+  assert_int_equal(metric(addr, "stafet_publish_batches_total"), batches0 + OUT);
+  assert_int_equal(kill(w->redis.pid, SIGCONT), 0);
+
+  for (int n = 0; n < N; n++) {
+    Stafet__Wire__V1__Frame *f = raw_recv(&rc, 10000);
+    assert_non_null(f);
+    assert_int_equal(f->body_case, STAFET__WIRE__V1__FRAME__BODY_PUBLISH_ACK);
+    stafet__wire__v1__frame__free_unpacked(f, NULL);
+  }
+  /* the four singles, then the six that waited, together */
+  assert_int_equal(metric(addr, "stafet_publish_batches_total"), batches0 + OUT + 1);
+  assert_int_equal(th_redis_int(&w->redis, "XLEN stafet:unroutable"), N);
+  raw_close(&rc);
+}
+
+/* A test that failed while the hub or Redis was stopped must not leave it
+ * stopped: a stopped process never acts on the SIGTERM that ends the world. */
+static int world_resume_down(void **state) {
+  world_t *w = *state;
+  kill(w->hub.pid, SIGCONT);
+  kill(w->redis.pid, SIGCONT);
+  return world_down(state);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test_setup_teardown(
           test_a_burst_is_stored_in_batches_each_message_with_its_own_outcome, world_default,
-          world_down),
+          world_resume_down),
+      cmocka_unit_test_setup_teardown(test_publishes_one_at_a_time_wait_while_four_batches_are_out,
+                                      world_slow_redis, world_resume_down),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }
