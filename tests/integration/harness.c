@@ -4,6 +4,8 @@
  */
 #include "harness.h"
 
+#include "mask.h"
+
 #include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -23,6 +25,11 @@ long long th_now_ms(void) {
   struct timespec ts;
   clock_gettime(CLOCK_MONOTONIC, &ts);
   return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+const char *th_logged(const char *text, char *out, size_t out_size) {
+  cpr_mask(text, out, out_size);
+  return out;
 }
 
 void th_tempdir(char *out) {

@@ -74,6 +74,10 @@ int th_log_count_all(const char *path, const char *const *texts);
  * least count lines containing every one of texts, or the deadline passes. */
 bool th_log_wait(const char *path, const char *const *texts, int count, int timeout_ms,
                  stafet_client_t **clients);
+/* `text` as it appears in a hub or host log line: anything that looks like a
+ * CPR number masked (a message id with ten digits in a row is, too). Search
+ * logs for th_logged(id) rather than the id. out: at least strlen(text) + 1. */
+const char *th_logged(const char *text, char *out, size_t out_size);
 
 /* A stafet-adapter process (the plugin host, adapters/host/). */
 typedef struct th_adapter {

@@ -26,6 +26,10 @@ static void test_masks_cpr_shapes(void **state) {
   expect_mask("0101901234", "010190****");
   expect_mask("a 311299-9999 b 010101-0001.", "a 311299-**** b 010101-****.");
   expect_mask("\"cpr\":\"2802871234\"", "\"cpr\":\"280287****\"");
+  /* A false positive, by design: a message id (UUIDv7) with ten digits in a
+   * row loses four of them in logs, so tests look for the id masked too. */
+  expect_mask("message_id=01a20c5d-a291-7507-b653-1234567890ab",
+              "message_id=01a20c5d-a291-7507-b653-123456****ab");
 }
 
 static void test_leaves_other_numbers(void **state) {

@@ -208,7 +208,9 @@ static void test_relocation_updates_esdh_party(void **state) {
                       "Aarhus C");
   json_decref(party);
   /* acked only after the 2xx: the adapter logs the ack with the tries */
-  const char *acked[] = {"ESDH party updated", id, "tries=1", NULL};
+  char logged[65];
+  const char *acked[] = {"ESDH party updated", th_logged(id, logged, sizeof logged), "tries=1",
+                         NULL};
   assert_true(th_log_wait(T.host.log_path, acked, 1, 30000, NULL));
   stafet_client_destroy(cpr);
 }
@@ -225,7 +227,9 @@ static void test_relocation_retried_after_esdh_failures(void **state) {
   assert_int_equal(json_integer_value(json_object_get(party, "attempts")), 4);
   assert_int_equal(json_integer_value(json_object_get(party, "updates")), 1);
   json_decref(party);
-  const char *acked[] = {"ESDH party updated", id, "tries=4", "status=200", NULL};
+  char logged[65];
+  const char *acked[] = {"ESDH party updated", th_logged(id, logged, sizeof logged), "tries=4",
+                         "status=200", NULL};
   assert_true(th_log_wait(T.host.log_path, acked, 1, 30000, NULL));
   stafet_client_destroy(cpr);
 }

@@ -159,7 +159,9 @@ static void test_delivered_signed_and_acked(void **state) {
   json_t *ref = json_object_get(json_object_get(doc, "payload"), "case_ref");
   assert_string_equal(json_string_value(json_object_get(ref, "case_id")), "S-WH-1");
   json_decref(doc);
-  const char *acked[] = {"webhook delivered", id, "tries=2", NULL};
+  char logged[65];
+  const char *acked[] = {"webhook delivered", th_logged(id, logged, sizeof logged), "tries=2",
+                         NULL};
   assert_true(th_log_wait(T.host.log_path, acked, 1, 10000, (stafet_client_t *[]){c, NULL}));
   assert_int_equal(th_redis_int(&T.w->redis, "XLEN stafet:dlq:{wh_ok}"), 0);
   /* nothing further comes for it: it was acked, not redelivered */
@@ -185,7 +187,8 @@ static void test_dead_lettered_after_max_tries(void **state) {
   }
   assert_true(dead);
   assert_int_equal(T.ep.n_fail, 3); /* no fourth try */
-  const char *gave_up[] = {"webhook gave up", id, NULL};
+  char logged[65];
+  const char *gave_up[] = {"webhook gave up", th_logged(id, logged, sizeof logged), NULL};
   assert_true(th_log_wait(T.host.log_path, gave_up, 1, 5000, NULL));
   stafet_client_destroy(c);
 }
