@@ -138,6 +138,10 @@ static void publish_ctx_free(publish_ctx_t *ctx) {
   free(ctx);
 }
 
+static const char *ctx_message_id(const publish_ctx_t *ctx) {
+  return ctx->frame->publish->envelope->message_id;
+}
+
 static void send_ack(hub_t *hub, publish_ctx_t *ctx, bool duplicate, uint32_t stored) {
   session_t *s = session_lookup(hub, ctx->rid, ctx->rid_len, ctx->session_id);
   if (s == NULL)
@@ -178,8 +182,8 @@ static void publish_accepted(hub_t *hub, publish_ctx_t *ctx, uint32_t stored) {
   log_debug(&hub->log, "publish accepted", "msg_id=%s topic=%s source=%s queues=%u",
             env->message_id, env->topic, env->source, stored);
   send_ack(hub, ctx, false, stored);
-  transient_deliver(hub, ctx->frame->publish->envelope, &ctx->payload);
-  transient_fanout(hub, ctx->frame->publish->envelope, &ctx->payload);
+  transient_deliver(hub, env, &ctx->payload);
+  transient_fanout(hub, env, &ctx->payload);
   if (hub->cfg.redis_wait_replicas > 0) /* else woken when the batch was sent */
     wake_consumers(hub, ctx, false);
 }
@@ -188,16 +192,11 @@ static void publish_accepted(hub_t *hub, publish_ctx_t *ctx, uint32_t stored) {
 static void publish_done(hub_t *hub, publish_ctx_t *ctx) {
   if (ctx->duplicate) {
     hub->stats.duplicates++;
-    log_debug(&hub->log, "publish duplicate", "msg_id=%s",
-              ctx->frame->publish->envelope->message_id);
+    log_debug(&hub->log, "publish duplicate", "msg_id=%s", ctx_message_id(ctx));
     send_ack(hub, ctx, true, 0);
   } else {
     publish_accepted(hub, ctx, ctx->stored);
   }
-}
-
-static const char *ctx_message_id(const publish_ctx_t *ctx) {
-  return ctx->frame->publish->envelope->message_id;
 }
 
 static void send_unavailable(hub_t *hub, publish_ctx_t *ctx, const char *why) {
