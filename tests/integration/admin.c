@@ -117,6 +117,22 @@ long long th_json_int(const json_t *j, const char *const *keys) {
   return json_is_integer(j) ? (long long)json_integer_value(j) : -1;
 }
 
+long long th_metric(const char *addr, const char *name) {
+  char *body = NULL;
+  long long value = -1;
+  size_t n = strlen(name);
+  if (th_http(addr, "GET", "/metrics", NULL, NULL, &body) == 200 && body != NULL)
+    for (const char *line = body; line != NULL; line = strchr(line, '\n')) {
+      line += line[0] == '\n';
+      if (strncmp(line, name, n) == 0 && line[n] == ' ') {
+        value = strtoll(line + n + 1, NULL, 10);
+        break;
+      }
+    }
+  free(body);
+  return value;
+}
+
 bool th_wait_json_int(const char *addr, const char *path, const char *const *keys, long long target,
                       int timeout_ms) {
   for (long long end = th_now_ms() + timeout_ms; th_now_ms() < end;) {

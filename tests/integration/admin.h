@@ -30,6 +30,8 @@ bool th_wait_json_int(const char *addr, const char *path, const char *const *key
                       int timeout_ms);
 /* Integer at a path of object keys ("queue", "depth"); -1 if missing. */
 long long th_json_int(const json_t *j, const char *const *keys);
+/* The value of an unlabelled counter or gauge in GET /metrics, or -1. */
+long long th_metric(const char *addr, const char *name);
 
 /* Runs argv (NULL-terminated) with stdout and stderr captured into *output
  * (malloc'd); returns the exit status, or -1. */

@@ -24,23 +24,6 @@
 
 enum { BURST = 200, SEQ0 = 1000, SMALL_MAX = 3, DUP = 55 };
 
-/* The value of an unlabelled counter in /metrics, or -1. */
-static long long metric(const char *addr, const char *name) {
-  char *body = NULL;
-  long long value = -1;
-  size_t n = strlen(name);
-  if (th_http(addr, "GET", "/metrics", NULL, NULL, &body) == 200 && body != NULL)
-    for (const char *line = body; line != NULL; line = strchr(line, '\n')) {
-      line += line[0] == '\n';
-      if (strncmp(line, name, n) == 0 && line[n] == ' ') {
-        value = strtoll(line + n + 1, NULL, 10);
-        break;
-      }
-    }
-  free(body);
-  return value;
-}
-
 /* Message i of the burst: every 10th is a debt event (the small queue holds
  * SMALL_MAX), the rest case events; message DUP repeats the id of message 1. */
 static void burst_message(int i, char *id, size_t size, const char **topic) {
@@ -65,7 +48,7 @@ static void test_a_burst_is_stored_in_batches_each_message_with_its_own_outcome(
   raw_client_t rc;
   assert_int_equal(raw_open(&rc, w->hub.endpoint), 0);
   assert_true(raw_hello(&rc, "debtor"));
-  long long batches_before = metric(addr, "stafet_publish_batches_total");
+  long long batches_before = th_metric(addr, "stafet_publish_batches_total");
   assert_true(batches_before >= 0);
 
   assert_int_equal(kill(w->hub.pid, SIGSTOP), 0);
@@ -98,7 +81,7 @@ static void test_a_burst_is_stored_in_batches_each_message_with_its_own_outcome(
     stafet__wire__v1__frame__free_unpacked(f, NULL);
   }
 
-  long long batches = metric(addr, "stafet_publish_batches_total") - batches_before;
+  long long batches = th_metric(addr, "stafet_publish_batches_total") - batches_before;
   print_message("%d publishes stored in %lld batches\n", BURST, batches);
   assert_true(batches >= 1);
   assert_true(batches <= BURST / 4); /* one call per message without batching */
@@ -115,7 +98,7 @@ static void test_a_burst_is_stored_in_batches_each_message_with_its_own_outcome(
 /* Waits until a counter in /metrics reaches at least `target`. */
 static bool metric_reaches(const char *addr, const char *name, long long target) {
   for (long long end = th_now_ms() + 10000; th_now_ms() < end;)
-    if (metric(addr, name) >= target)
+    if (th_metric(addr, name) >= target)
       return true;
   return false;
 }
@@ -134,8 +117,8 @@ static void test_publishes_one_at_a_time_wait_while_four_batches_are_out(void **
   raw_client_t rc;
   assert_int_equal(raw_open(&rc, w->hub.endpoint), 0);
   assert_true(raw_hello(&rc, "case"));
-  long long batches0 = metric(addr, "stafet_publish_batches_total");
-  long long frames0 = metric(addr, "stafet_frames_received_total");
+  long long batches0 = th_metric(addr, "stafet_publish_batches_total");
+  long long frames0 = th_metric(addr, "stafet_frames_received_total");
   assert_true(batches0 >= 0 && frames0 >= 0);
 
   assert_int_equal(kill(w->redis.pid, SIGSTOP), 0);
@@ -149,7 +132,7 @@ static void test_publishes_one_at_a_time_wait_while_four_batches_are_out(void **
     if (i < OUT) /* sent to Redis at once, a batch of one */
       assert_true(metric_reaches(addr, "stafet_publish_batches_total", batches0 + i + 1));
   }
-  assert_int_equal(metric(addr, "stafet_publish_batches_total"), batches0 + OUT);
+  assert_int_equal(th_metric(addr, "stafet_publish_batches_total"), batches0 + OUT);
   assert_int_equal(kill(w->redis.pid, SIGCONT), 0);
 
   for (int n = 0; n < N; n++) {
@@ -159,7 +142,7 @@ static void test_publishes_one_at_a_time_wait_while_four_batches_are_out(void **
     stafet__wire__v1__frame__free_unpacked(f, NULL);
   }
   /* the four singles, then the six that waited, together */
-  assert_int_equal(metric(addr, "stafet_publish_batches_total"), batches0 + OUT + 1);
+  assert_int_equal(th_metric(addr, "stafet_publish_batches_total"), batches0 + OUT + 1);
   assert_int_equal(th_redis_int(&w->redis, "XLEN stafet:unroutable"), N);
   raw_close(&rc);
 }
