@@ -34,6 +34,7 @@ struct auth {
   dict_t *acls;    /* adapter -> acl_t* */
   bool loaded;
   bool reload_in_flight;
+  bool reload_again; /* a notice came while a reload was in flight */
 };
 
 bool auth_enabled(const hub_t *hub) {
@@ -132,6 +133,12 @@ static acl_t *acl_from_reply(hub_t *hub, const redisReply *r) {
 static void on_registry(hub_t *hub, redisReply *reply, void *arg) {
   struct auth *a = hub->auth;
   a->reload_in_flight = false;
+  if (a->reload_again) {
+    /* Redis may have run this read before the change the notice announced:
+     * read once more, after it. */
+    a->reload_again = false;
+    auth_reload(hub);
+  }
   if (reply == NULL || reply->type != REDIS_REPLY_ARRAY)
     return; /* kept what we had; the reconnect reloads */
   dict_each(a->keys, key_free, NULL);
@@ -175,8 +182,12 @@ static const char registry_lua[] =
 
 void auth_reload(hub_t *hub) {
   struct auth *a = hub->auth;
-  if (a == NULL || a->reload_in_flight)
+  if (a == NULL)
     return;
+  if (a->reload_in_flight) {
+    a->reload_again = true;
+    return;
+  }
   char keys[KEY_MAX], acls[KEY_MAX];
   snprintf(keys, sizeof keys, "%s%s", hub->cfg.prefix, KEY_KEYS);
   snprintf(acls, sizeof acls, "%s%s", hub->cfg.prefix, KEY_ACLS);

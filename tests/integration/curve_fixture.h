@@ -41,10 +41,22 @@ static inline void gen_keys(world_t *w, const char *name, keypair_t *k) {
 }
 
 static keypair_t hub_keys;
+static int registered_keys, registered_acls; /* what curve_adapter() added so far */
+
+/* Waits until the hub has read a registry with exactly `keys` active keys and
+ * `acls` ACLs: stafet-keys returns once Redis has the change, the hub applies
+ * it a moment later (on the "keys" notice). */
+static inline void await_registry(world_t *w, int keys, int acls) {
+  char counts[64];
+  snprintf(counts, sizeof counts, "active_keys=%d acls=%d\n", keys, acls);
+  const char *texts[] = {"adapter registry loaded", counts, NULL};
+  assert_true(th_log_wait(w->hub.log_path, texts, 1, 10000, NULL));
+}
 
 static inline int world_curve(void **state) {
   static world_t w;
   memset(&w, 0, sizeof w);
+  registered_keys = registered_acls = 0;
   th_tempdir(w.dir);
   if (th_redis_start(&w.redis, w.dir) != 0)
     return -1;
@@ -73,8 +85,8 @@ static inline stafet_client_t *curve_client(world_t *w, const char *adapter, con
   return c;
 }
 
-/* Registers a new key pair for adapter (with an ACL given as stafet-keys
- * arguments) and connects it. */
+/* Registers a new key pair for a new adapter (with an ACL given as
+ * stafet-keys arguments), waits for the hub to know both, and connects it. */
 static inline stafet_client_t *curve_adapter(world_t *w, const char *adapter,
                                              const char *acl_args) {
   keypair_t k;
@@ -84,6 +96,7 @@ static inline stafet_client_t *curve_adapter(world_t *w, const char *adapter,
   assert_int_equal(keys_tool(w, args), 0);
   snprintf(args, sizeof args, "acl %s %s", adapter, acl_args);
   assert_int_equal(keys_tool(w, args), 0);
+  await_registry(w, ++registered_keys, ++registered_acls);
   int rc;
   stafet_client_t *c = curve_client(w, adapter, &k, 10000, &rc);
   assert_int_equal(rc, 0);

@@ -7,8 +7,10 @@
 #include "curve_fixture.h"
 #include "fixture.h"
 
+#include <hiredis/hiredis.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -84,19 +86,28 @@ static void test_unknown_key_is_refused_until_registered(void **state) {
   stafet_client_destroy(liar);
 }
 
-static void test_acl_publish_and_revocation(void **state) {
-  world_t *w = *state;
-  keypair_t k;
-  gen_keys(w, "cpr", &k);
+/* Registers adapter cpr with the ACL --publish 'cpr.#' and connects it: it may
+ * publish cpr.person.relocated and not debt.claim.created. */
+static stafet_client_t *cpr_client(world_t *w, keypair_t *k) {
+  gen_keys(w, "cpr", k);
   char args[300];
-  snprintf(args, sizeof args, "add cpr '%s'", k.public_key);
+  snprintf(args, sizeof args, "add cpr '%s'", k->public_key);
   assert_int_equal(keys_tool(w, args), 0);
   assert_int_equal(keys_tool(w, "acl cpr --publish 'cpr.#'"), 0);
+  await_registry(w, 1, 1);
   int rc;
-  stafet_client_t *c = curve_client(w, "cpr", &k, 10000, &rc);
+  stafet_client_t *c = curve_client(w, "cpr", k, 10000, &rc);
   assert_int_equal(rc, 0);
   assert_int_equal(publish_status(c, "cpr.person.relocated"), 0);
   assert_int_equal(publish_status(c, "debt.claim.created"), STAFET_EACCES);
+  return c;
+}
+
+static void test_acl_publish_and_revocation(void **state) {
+  world_t *w = *state;
+  keypair_t k;
+  stafet_client_t *c = cpr_client(w, &k);
+  char args[300];
   snprintf(args, sizeof args, "revoke '%s'", k.public_key);
   assert_int_equal(keys_tool(w, args), 0);
   int status = 0;
@@ -121,9 +132,12 @@ static void test_acl_subscribe_has_no_wildcard_leaks(void **state) {
   assert_int_equal(system(cmd), 0);
   assert_int_equal(keys_tool(w, "acl cpr --publish '#'"), 0);
   assert_int_equal(keys_tool(w, "acl valg --subscribe 'cpr.person.*'"), 0);
+  await_registry(w, 2, 2); /* else the refusals below could be for want of any ACL */
   int rc;
   stafet_client_t *p = curve_client(w, "cpr", &pub_k, 10000, &rc);
+  assert_int_equal(rc, 0);
   stafet_client_t *s = curve_client(w, "valg", &sub_k, 10000, &rc);
+  assert_int_equal(rc, 0);
   th_collector_t col;
   th_collector_init(&col, true);
   stafet_subscription_t all = {.name = "valg_all", .patterns = PATTERNS("#"), .n_patterns = 1};
@@ -152,6 +166,57 @@ static void test_acl_subscribe_has_no_wildcard_leaks(void **state) {
   stafet_client_destroy(s);
 }
 
+/* Waits (on a MONITOR connection) until Redis has taken a command containing
+ * `needle`; true if it did within timeout_ms. */
+static bool monitor_sees(redisContext *mon, const char *needle, int timeout_ms) {
+  for (long long end = th_now_ms() + timeout_ms; th_now_ms() < end;) {
+    redisReply *r = NULL;
+    if (redisGetReply(mon, (void **)&r) != REDIS_OK)
+      return false;
+    bool seen = r->type == REDIS_REPLY_STATUS && strstr(r->str, needle) != NULL;
+    freeReplyObject(r);
+    if (seen)
+      return true;
+  }
+  return false;
+}
+
+/* A registry change announced while the hub is still reading the registry
+ * (a large one, so the read's reply takes a while) must not be lost: the hub
+ * reads it again after the change. Redis ran the read before the change, so
+ * without that second read the new ACL would never take effect. */
+static void test_change_during_registry_read_is_not_lost(void **state) {
+  world_t *w = *state;
+  keypair_t k;
+  stafet_client_t *c = cpr_client(w, &k);
+  /* 30,000 unregistered names in the key set: each read takes Redis tens of
+   * milliseconds and its reply is about a megabyte. */
+  assert_int_equal(
+      th_redis_int(&w->redis, "EVAL %s 1 stafet:keys",
+                   "for i = 1, 30000 do redis.call('SADD', KEYS[1], 'unused' .. i) end "
+                   "return 0"),
+      0);
+  redisContext *mon = redisConnectUnix(w->redis.socket);
+  assert_true(mon != NULL && !mon->err);
+  struct timeval tv = {.tv_sec = 5};
+  redisSetTimeout(mon, tv);
+  redisReply *ok = redisCommand(mon, "MONITOR");
+  assert_non_null(ok);
+  freeReplyObject(ok);
+  assert_true(th_redis_int(&w->redis, "PUBLISH stafet:changes keys") >= 1);
+  assert_true(monitor_sees(mon, "acl:", 5000)); /* the hub's read has reached Redis */
+  /* So the change lands after the read, and its notice reaches the hub while the
+   * read's reply is still on its way. */
+  assert_int_equal(th_redis_int(&w->redis, "HSET stafet:acl:cpr publish #"), 0);
+  assert_true(th_redis_int(&w->redis, "PUBLISH stafet:changes keys") >= 1);
+  redisFree(mon);
+  int status = STAFET_EACCES;
+  for (long long end = th_now_ms() + 5000; status == STAFET_EACCES && th_now_ms() < end;)
+    status = publish_status(c, "debt.claim.created");
+  assert_int_equal(status, 0);
+  stafet_client_destroy(c);
+}
+
 static void on_request(stafet_client_t *c, const stafet_request_t *r, void *arg) {
   stafet_client_reply(c, r->request_id, "ok", 2);
 }
@@ -175,9 +240,12 @@ static void test_acl_call_and_provide(void **state) {
   assert_int_equal(keys_tool(w, args), 0);
   assert_int_equal(keys_tool(w, "acl cprp --provide cpr.person.get"), 0);
   assert_int_equal(keys_tool(w, "acl contact --call cpr.person.get"), 0);
+  await_registry(w, 2, 2);
   int rc;
   stafet_client_t *prov = curve_client(w, "cprp", &prov_k, 10000, &rc);
+  assert_int_equal(rc, 0);
   stafet_client_t *caller = curve_client(w, "contact", &call_k, 10000, &rc);
+  assert_int_equal(rc, 0);
   assert_int_equal(stafet_client_provide(prov, "cpr.person.get", on_request, NULL, 5000), 0);
   assert_int_equal(stafet_client_provide(prov, "debt.summary.get", on_request, NULL, 5000),
                    STAFET_EACCES);
@@ -204,6 +272,8 @@ int main(void) {
       cmocka_unit_test_setup_teardown(test_acl_subscribe_has_no_wildcard_leaks, world_curve,
                                       world_down),
       cmocka_unit_test_setup_teardown(test_acl_call_and_provide, world_curve, world_down),
+      cmocka_unit_test_setup_teardown(test_change_during_registry_read_is_not_lost, world_curve,
+                                      world_down),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -37,6 +37,7 @@ static int setup(void **state) {
   assert_int_equal(keys_tool(s->w, "acl template --publish 'template.#' --subscribe "
                                    "cpr.person.relocated --provide template.status.get"),
                    0);
+  await_registry(s->w, 2, 2); /* it_curve's and template's */
   char plugins[2048];
   snprintf(plugins, sizeof plugins,
            "curve_server_key_file = %s/hub.pub\ncurve_keys_dir = %s\n"
