@@ -111,6 +111,8 @@ struct session {
   tsub_t *tsubs;
   provider_t *providers; /* services this session answers (request.c) */
   bool dead;             /* unreachable: reap at the next heartbeat tick */
+  bool batch_acks;       /* its Hello accepts PublishAcks (several answers per frame) */
+  struct ack_buf *acks;  /* publish.c: answers gathered for one PublishAcks, or NULL */
 };
 
 /* Counters for metrics and tests. */
@@ -171,6 +173,12 @@ typedef struct publish_batch {
   unsigned in_flight; /* store script calls not answered yet */
 } publish_batch_t;
 
+/* Sessions with answers gathered for a PublishAcks frame (publish.c). */
+typedef struct ack_sessions {
+  session_t **items;
+  size_t count, capacity;
+} ack_sessions_t;
+
 struct hub {
   uv_loop_t *loop;
   hub_config_t cfg;
@@ -199,6 +207,7 @@ struct hub {
   store_t store;
   redis_embed_t embed;
   publish_batch_t publishing;
+  ack_sessions_t acking;
 
   uv_timer_t heartbeat_timer, claim_timer, poll_timer, trim_timer, drain_timer;
   uv_signal_t sigterm, sigint;
@@ -247,6 +256,11 @@ void publish_flush(hub_t *hub);
  * store_batches_in_flight batches already wait for Redis; then the first
  * answer sends it. */
 void publish_end_of_turn(hub_t *hub);
+/* Sends every session's gathered publish answers, one PublishAcks frame each
+ * (publish_end_of_turn does, after every loop turn and store reply). */
+void publish_send_acks(hub_t *hub);
+/* Sends what the session has gathered and forgets it (before it ends). */
+void publish_session_ended(hub_t *hub, session_t *s);
 /* Answers what is still batched (STORE_UNAVAILABLE when closed) and frees the batch. */
 void publish_dispose(hub_t *hub);
 /* Makes sure the unroutable stream exists (called when Redis becomes ready). */

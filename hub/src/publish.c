@@ -115,15 +115,9 @@ static void collect_match(void *target, void *arg) {
   dsub_t *sub = target;
   if (!filter_match(sub->filter, m->env))
     return;
-  if (m->count == m->capacity) {
-    size_t cap = m->capacity ? m->capacity * 2 : 8;
-    dsub_t **items = realloc(m->items, cap * sizeof *items);
-    if (items == NULL) {
-      m->failed = true;
-      return;
-    }
-    m->items = items;
-    m->capacity = cap;
+  if (array_reserve(&m->items, &m->capacity, m->count, sizeof *m->items, 8) != 0) {
+    m->failed = true;
+    return;
   }
   m->items[m->count++] = sub;
 }
@@ -142,19 +136,141 @@ static const char *ctx_message_id(const publish_ctx_t *ctx) {
   return ctx->frame->publish->envelope->message_id;
 }
 
+/* ---- answers ----
+ * A client whose Hello accepts PublishAcks gets the answers to its publishes
+ * gathered: one frame per loop turn or store reply instead of one per
+ * message, so a batch of 256 stored publishes costs the hub one pack and send
+ * and the client one receive. */
+
+#define ACKS_PER_FRAME 512 /* a bigger gathering is sent at once */
+
+typedef struct ack_out {
+  uint64_t seq;
+  uint32_t durable_queues;
+  bool duplicate;
+  char message_id[MAX_MESSAGE_ID + 1];
+} ack_out_t;
+
+struct ack_buf {
+  ack_out_t *items;
+  size_t count, capacity;
+  bool listed; /* in hub->acking */
+};
+
+static void send_one_ack(hub_t *hub, session_t *s, uint64_t seq, const char *message_id,
+                         bool duplicate, uint32_t stored) {
+  Stafet__Wire__V1__PublishAck ack = STAFET__WIRE__V1__PUBLISH_ACK__INIT;
+  ack.message_id = (char *)message_id;
+  ack.duplicate = duplicate;
+  ack.durable_queues = stored;
+  Stafet__Wire__V1__Frame frame = STAFET__WIRE__V1__FRAME__INIT;
+  frame.seq = seq;
+  frame.body_case = STAFET__WIRE__V1__FRAME__BODY_PUBLISH_ACK;
+  frame.publish_ack = &ack;
+  net_send(hub, s, &frame, NULL);
+}
+
+/* Sends the session's gathered answers (a lone one as a plain PublishAck). */
+static void send_gathered(hub_t *hub, session_t *s) {
+  struct ack_buf *b = s->acks;
+  size_t n = b->count;
+  b->count = 0;
+  if (n == 1) {
+    send_one_ack(hub, s, b->items[0].seq, b->items[0].message_id, b->items[0].duplicate,
+                 b->items[0].durable_queues);
+    return;
+  }
+  uint64_t *seqs = malloc(n * sizeof *seqs);
+  Stafet__Wire__V1__PublishAck *acks = malloc(n * sizeof *acks);
+  Stafet__Wire__V1__PublishAck **ptrs = malloc(n * sizeof *ptrs);
+  if (seqs == NULL || acks == NULL || ptrs == NULL) { /* no memory: one frame each */
+    for (size_t i = 0; i < n; i++)
+      send_one_ack(hub, s, b->items[i].seq, b->items[i].message_id, b->items[i].duplicate,
+                   b->items[i].durable_queues);
+  } else {
+    for (size_t i = 0; i < n; i++) {
+      seqs[i] = b->items[i].seq;
+      stafet__wire__v1__publish_ack__init(&acks[i]);
+      acks[i].message_id = b->items[i].message_id;
+      acks[i].duplicate = b->items[i].duplicate;
+      acks[i].durable_queues = b->items[i].durable_queues;
+      ptrs[i] = &acks[i];
+    }
+    Stafet__Wire__V1__PublishAcks msg = STAFET__WIRE__V1__PUBLISH_ACKS__INIT;
+    msg.n_seqs = n;
+    msg.seqs = seqs;
+    msg.n_acks = n;
+    msg.acks = ptrs;
+    Stafet__Wire__V1__Frame frame = STAFET__WIRE__V1__FRAME__INIT;
+    frame.body_case = STAFET__WIRE__V1__FRAME__BODY_PUBLISH_ACKS;
+    frame.publish_acks = &msg;
+    net_send(hub, s, &frame, NULL);
+  }
+  free(seqs);
+  free(acks);
+  free(ptrs);
+}
+
+/* Keeps an answer for the session's next PublishAcks; false if out of memory. */
+static bool gather_ack(hub_t *hub, session_t *s, const publish_ctx_t *ctx, bool duplicate,
+                       uint32_t stored) {
+  if (s->acks == NULL && (s->acks = calloc(1, sizeof *s->acks)) == NULL)
+    return false;
+  struct ack_buf *b = s->acks;
+  if (array_reserve(&b->items, &b->capacity, b->count, sizeof *b->items, 64) != 0)
+    return false;
+  if (!b->listed) {
+    ack_sessions_t *l = &hub->acking;
+    if (array_reserve(&l->items, &l->capacity, l->count, sizeof *l->items, 16) != 0)
+      return false;
+    l->items[l->count++] = s;
+    b->listed = true;
+  }
+  ack_out_t *a = &b->items[b->count++];
+  a->seq = ctx->seq;
+  a->duplicate = duplicate;
+  a->durable_queues = stored;
+  const char *id = ctx_message_id(ctx);
+  size_t len = strnlen(id, MAX_MESSAGE_ID); /* validated: at most MAX_MESSAGE_ID */
+  memcpy(a->message_id, id, len);
+  a->message_id[len] = '\0';
+  if (b->count >= ACKS_PER_FRAME)
+    send_gathered(hub, s); /* stays listed, with nothing to send */
+  return true;
+}
+
+void publish_send_acks(hub_t *hub) {
+  ack_sessions_t *l = &hub->acking;
+  for (size_t i = 0; i < l->count; i++) {
+    l->items[i]->acks->listed = false;
+    if (l->items[i]->acks->count > 0)
+      send_gathered(hub, l->items[i]);
+  }
+  l->count = 0;
+}
+
+void publish_session_ended(hub_t *hub, session_t *s) {
+  if (s->acks == NULL)
+    return;
+  if (s->acks->count > 0 && hub->zsock != NULL)
+    send_gathered(hub, s);
+  ack_sessions_t *l = &hub->acking;
+  for (size_t i = 0; s->acks->listed && i < l->count; i++)
+    if (l->items[i] == s) {
+      l->items[i] = l->items[--l->count];
+      break;
+    }
+  free(s->acks->items);
+  free(s->acks);
+  s->acks = NULL;
+}
+
 static void send_ack(hub_t *hub, publish_ctx_t *ctx, bool duplicate, uint32_t stored) {
   session_t *s = session_lookup(hub, ctx->rid, ctx->rid_len, ctx->session_id);
   if (s == NULL)
     return; /* publisher gone: it re-sends, and dedupe answers "duplicate" */
-  Stafet__Wire__V1__PublishAck ack = STAFET__WIRE__V1__PUBLISH_ACK__INIT;
-  ack.message_id = ctx->frame->publish->envelope->message_id;
-  ack.duplicate = duplicate;
-  ack.durable_queues = stored;
-  Stafet__Wire__V1__Frame frame = STAFET__WIRE__V1__FRAME__INIT;
-  frame.seq = ctx->seq;
-  frame.body_case = STAFET__WIRE__V1__FRAME__BODY_PUBLISH_ACK;
-  frame.publish_ack = &ack;
-  net_send(hub, s, &frame, NULL);
+  if (!s->batch_acks || !gather_ack(hub, s, ctx, duplicate, stored))
+    send_one_ack(hub, s, ctx->seq, ctx_message_id(ctx), duplicate, stored);
 }
 
 /* Starts delivery of the message's subscriptions (once per batch each): the
@@ -223,6 +339,7 @@ static void on_replicated(hub_t *hub, redisReply *reply, void *arg) {
     publish_ctx_free(ctx);
   }
   free(g);
+  publish_send_acks(hub);
 }
 
 /* With redis_wait_replicas, the acks wait until that many replicas have the
@@ -435,19 +552,14 @@ void publish_end_of_turn(hub_t *hub) {
   if (hub->cfg.store_batches_in_flight == 0 ||
       hub->publishing.in_flight < hub->cfg.store_batches_in_flight)
     publish_flush(hub);
+  publish_send_acks(hub);
 }
 
 /* Adds a publish to this turn's batch. Returns 0, or an error (ctx not taken). */
 static int publish_enqueue(hub_t *hub, publish_ctx_t *ctx) {
   publish_batch_t *b = &hub->publishing;
-  if (b->count == b->capacity) {
-    size_t cap = b->capacity ? b->capacity * 2 : 64;
-    publish_ctx_t **items = realloc(b->items, cap * sizeof *items);
-    if (items == NULL)
-      return STAFET_ENOMEM;
-    b->items = items;
-    b->capacity = cap;
-  }
+  if (array_reserve(&b->items, &b->capacity, b->count, sizeof *b->items, 64) != 0)
+    return STAFET_ENOMEM;
   b->items[b->count++] = ctx;
   b->bytes += ctx->env_len + zmq_msg_size(&ctx->payload);
   if (b->count >= BATCH_MAX_MESSAGES || b->bytes >= BATCH_MAX_BYTES)
@@ -459,6 +571,8 @@ void publish_dispose(hub_t *hub) {
   publish_flush(hub); /* answers "unavailable" when the store is closed */
   free(hub->publishing.items);
   hub->publishing = (publish_batch_t){0};
+  free(hub->acking.items); /* the sessions have ended: nothing is listed */
+  hub->acking = (ack_sessions_t){0};
 }
 
 static int remember_subs(publish_ctx_t *ctx, const match_list_t *m) {

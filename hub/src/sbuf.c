@@ -3,6 +3,8 @@
  */
 #include "sbuf.h"
 
+#include "stafet.h"
+
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -81,4 +83,18 @@ char *sbuf_take(sbuf_t *b, size_t *len) {
 void sbuf_free(sbuf_t *b) {
   free(b->data);
   memset(b, 0, sizeof *b);
+}
+
+int array_reserve(void *items_ptr, size_t *capacity, size_t count, size_t elem, size_t first) {
+  if (count < *capacity)
+    return 0;
+  void *items; /* *items_ptr is a T *: copied, not read through a void ** */
+  memcpy(&items, items_ptr, sizeof items);
+  size_t cap = *capacity ? *capacity * 2 : first;
+  void *grown = realloc(items, cap * elem);
+  if (grown == NULL)
+    return STAFET_ENOMEM;
+  memcpy(items_ptr, &grown, sizeof grown);
+  *capacity = cap;
+  return 0;
 }

@@ -30,4 +30,9 @@ bool sbuf_failed(const sbuf_t *b);
 char *sbuf_take(sbuf_t *b, size_t *len);
 void sbuf_free(sbuf_t *b);
 
+/* Makes room for one more element in an array of *capacity elements of size
+ * elem holding count: doubles it (first to `first`) when full. 0, or
+ * STAFET_ENOMEM with the array unchanged. */
+int array_reserve(void *items_ptr, size_t *capacity, size_t count, size_t elem, size_t first);
+
 #endif

@@ -63,6 +63,7 @@ void session_on_hello(hub_t *hub, const uint8_t *rid, size_t rid_len, uint64_t s
            (unsigned long long)++hub->session_counter);
   snprintf(s->adapter, sizeof s->adapter, "%s", hello->adapter);
   snprintf(s->instance, sizeof s->instance, "%s", hello->instance ? hello->instance : "");
+  s->batch_acks = hello->accepts_publish_acks;
   s->last_recv_ms = s->last_send_ms = hub_now_ms();
   if (dict_set(hub->sessions, rid, rid_len, s) != 0) {
     free(s);
@@ -93,6 +94,7 @@ void session_end(hub_t *hub, session_t *s, const char *why) {
   }
   transient_free_all(hub, s);
   request_session_ended(hub, s);
+  publish_session_ended(hub, s);
   dict_del(hub->sessions, s->rid, s->rid_len);
   free(s);
 }

@@ -63,9 +63,14 @@ Stafet__Wire__V1__Frame *raw_recv(raw_client_t *rc, int timeout_ms) {
 }
 
 bool raw_hello(raw_client_t *rc, const char *adapter) {
+  return raw_hello_acks(rc, adapter, false);
+}
+
+bool raw_hello_acks(raw_client_t *rc, const char *adapter, bool accepts_publish_acks) {
   Stafet__Wire__V1__Hello hello = STAFET__WIRE__V1__HELLO__INIT;
   hello.protocol_version = 1;
   hello.adapter = (char *)adapter;
+  hello.accepts_publish_acks = accepts_publish_acks;
   Stafet__Wire__V1__Frame f = STAFET__WIRE__V1__FRAME__INIT;
   f.seq = 1;
   f.body_case = STAFET__WIRE__V1__FRAME__BODY_HELLO;

@@ -26,8 +26,10 @@ int raw_send(raw_client_t *rc, const Stafet__Wire__V1__Frame *f, const void *pay
 /* Receives the next Frame that is not a Heartbeat (caller frees with
  * stafet__wire__v1__frame__free_unpacked), or NULL after timeout_ms. */
 Stafet__Wire__V1__Frame *raw_recv(raw_client_t *rc, int timeout_ms);
-/* Hello + Welcome. */
+/* Hello + Welcome (a client that wants one PublishAck frame per publish). */
 bool raw_hello(raw_client_t *rc, const char *adapter);
+/* Hello + Welcome; accepts_publish_acks: answers may come as PublishAcks. */
+bool raw_hello_acks(raw_client_t *rc, const char *adapter, bool accepts_publish_acks);
 /* Sends a Publish with the given id and topic (payload "x"); does not wait. */
 int raw_send_publish(raw_client_t *rc, uint64_t seq, const char *id, const char *topic);
 /* Publishes with the given id and topic; returns the answer frame. */

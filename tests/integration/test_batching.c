@@ -9,6 +9,10 @@
  * the socket when the hub goes on; how many batches it becomes is read from
  * the hub's /metrics.
  *
+ * The answers to a burst come as one PublishAcks frame per store reply to a
+ * client whose Hello accepts them, as one PublishAck frame each otherwise;
+ * refusals are Error frames either way.
+ *
  * Publishes that come one at a time while Redis is slow are batched too:
  * once store_batches_in_flight store calls wait for Redis (here Redis is
  * stopped), the next batch grows until an answer comes.
@@ -31,10 +35,33 @@ static void burst_message(int i, char *id, size_t size, const char **topic) {
   snprintf(id, size, "%s-%d", i % 10 == 0 ? "debt" : "case", i == DUP ? 1 : i);
 }
 
-static void test_a_burst_is_stored_in_batches_each_message_with_its_own_outcome(void **state) {
-  world_t *w = *state;
-  char addr[128];
-  assert_true(th_admin_ready(&w->hub, addr, sizeof addr, 10000));
+/* One answer of the burst: checks it is the one message i should get. */
+static void check_answer(bool answered[BURST], uint64_t seq,
+                         const Stafet__Wire__V1__PublishAck *ack,
+                         const Stafet__Wire__V1__Error *err) {
+  assert_true(seq >= SEQ0 && seq < SEQ0 + BURST);
+  int i = (int)(seq - SEQ0);
+  assert_false(answered[i]);
+  answered[i] = true;
+  if (i % 10 == 0 && i / 10 >= SMALL_MAX) {
+    /* the small queue filled up part-way through the burst */
+    assert_non_null(err);
+    assert_int_equal(err->code, STAFET__WIRE__V1__ERROR_CODE__ERROR_QUEUE_FULL);
+    assert_non_null(strstr(err->text, "small"));
+    return;
+  }
+  assert_non_null(ack);
+  char id[32];
+  const char *topic;
+  burst_message(i, id, sizeof id, &topic);
+  assert_string_equal(ack->message_id, id);
+  assert_int_equal(ack->duplicate, i == DUP);
+  assert_int_equal(ack->durable_queues, i == DUP ? 0 : 1);
+}
+
+/* Sends the burst while the hub is stopped and checks every answer; returns
+ * how many frames carried the acknowledgements. */
+static int burst(world_t *w, const char *addr, bool accepts_publish_acks) {
   stafet_client_t *c = th_client(w->hub.endpoint, "debitorvagten");
   th_collector_t col;
   th_collector_init(&col, false);
@@ -44,10 +71,11 @@ static void test_a_burst_is_stored_in_batches_each_message_with_its_own_outcome(
   stafet_subscription_t cases = {.name = "cases", .patterns = PATTERNS("case.#"), .n_patterns = 1};
   assert_int_equal(th_subscribe(c, &cases, &col), 0);
   stafet_client_destroy(c);
+  th_collector_free(&col);
 
   raw_client_t rc;
   assert_int_equal(raw_open(&rc, w->hub.endpoint), 0);
-  assert_true(raw_hello(&rc, "debtor"));
+  assert_true(raw_hello_acks(&rc, "debtor", accepts_publish_acks));
   long long batches_before = th_metric(addr, "stafet_publish_batches_total");
   assert_true(batches_before >= 0);
 
@@ -61,28 +89,32 @@ static void test_a_burst_is_stored_in_batches_each_message_with_its_own_outcome(
   assert_int_equal(kill(w->hub.pid, SIGCONT), 0);
 
   bool answered[BURST] = {false};
-  for (int n = 0; n < BURST; n++) {
+  int ack_frames = 0;
+  for (int n = 0; n < BURST;) {
     Stafet__Wire__V1__Frame *f = raw_recv(&rc, 10000);
     assert_non_null(f);
-    assert_true(f->seq >= SEQ0 && f->seq < SEQ0 + BURST);
-    int i = (int)(f->seq - SEQ0);
-    assert_false(answered[i]);
-    answered[i] = true;
-    if (i % 10 == 0 && i / 10 >= SMALL_MAX) {
-      /* the small queue filled up part-way through the burst */
-      assert_int_equal(f->body_case, STAFET__WIRE__V1__FRAME__BODY_ERROR);
-      assert_int_equal(f->error->code, STAFET__WIRE__V1__ERROR_CODE__ERROR_QUEUE_FULL);
-      assert_non_null(strstr(f->error->text, "small"));
+    if (f->body_case == STAFET__WIRE__V1__FRAME__BODY_PUBLISH_ACKS) {
+      assert_true(accepts_publish_acks);
+      assert_int_equal(f->seq, 0);
+      assert_int_equal(f->publish_acks->n_seqs, f->publish_acks->n_acks);
+      for (size_t k = 0; k < f->publish_acks->n_seqs; k++, n++)
+        check_answer(answered, f->publish_acks->seqs[k], f->publish_acks->acks[k], NULL);
+      ack_frames++;
+    } else if (f->body_case == STAFET__WIRE__V1__FRAME__BODY_PUBLISH_ACK) {
+      check_answer(answered, f->seq, f->publish_ack, NULL);
+      ack_frames++;
+      n++;
     } else {
-      assert_int_equal(f->body_case, STAFET__WIRE__V1__FRAME__BODY_PUBLISH_ACK);
-      assert_int_equal(f->publish_ack->duplicate, i == DUP);
-      assert_int_equal(f->publish_ack->durable_queues, i == DUP ? 0 : 1);
+      assert_int_equal(f->body_case, STAFET__WIRE__V1__FRAME__BODY_ERROR);
+      check_answer(answered, f->seq, NULL, f->error);
+      n++;
     }
     stafet__wire__v1__frame__free_unpacked(f, NULL);
   }
 
   long long batches = th_metric(addr, "stafet_publish_batches_total") - batches_before;
-  print_message("%d publishes stored in %lld batches\n", BURST, batches);
+  print_message("%d publishes stored in %lld batches, acknowledged in %d frames\n", BURST, batches,
+                ack_frames);
   assert_true(batches >= 1);
   assert_true(batches <= BURST / 4); /* one call per message without batching */
   assert_int_equal(th_redis_int(&w->redis, "XLEN stafet:q:{small}"), SMALL_MAX);
@@ -92,7 +124,25 @@ static void test_a_burst_is_stored_in_batches_each_message_with_its_own_outcome(
   assert_int_equal(th_redis_int(&w->redis, "EXISTS stafet:dedupe:debt-%d", (SMALL_MAX - 1) * 10),
                    1);
   raw_close(&rc);
-  th_collector_free(&col);
+  return ack_frames;
+}
+
+enum { ACKED = BURST - (BURST / 10 - SMALL_MAX) }; /* all but the QUEUE_FULL refusals */
+
+static void test_a_burst_is_stored_in_batches_each_message_with_its_own_outcome(void **state) {
+  world_t *w = *state;
+  char addr[128];
+  assert_true(th_admin_ready(&w->hub, addr, sizeof addr, 10000));
+  assert_int_equal(burst(w, addr, false), ACKED); /* a PublishAck frame each */
+}
+
+static void test_a_client_that_accepts_publish_acks_gets_a_burst_answered_together(void **state) {
+  world_t *w = *state;
+  char addr[128];
+  assert_true(th_admin_ready(&w->hub, addr, sizeof addr, 10000));
+  int frames = burst(w, addr, true);
+  assert_true(frames >= 1);
+  assert_true(frames <= ACKED / 4); /* about one per store reply */
 }
 
 /* Waits until a counter in /metrics reaches at least `target`. */
@@ -160,6 +210,9 @@ int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test_setup_teardown(
           test_a_burst_is_stored_in_batches_each_message_with_its_own_outcome, world_default,
+          world_resume_down),
+      cmocka_unit_test_setup_teardown(
+          test_a_client_that_accepts_publish_acks_gets_a_burst_answered_together, world_default,
           world_resume_down),
       cmocka_unit_test_setup_teardown(test_publishes_one_at_a_time_wait_while_four_batches_are_out,
                                       world_slow_redis, world_resume_down),

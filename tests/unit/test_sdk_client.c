@@ -162,6 +162,40 @@ static void policy_ok(fake_hub_t *h, const frame_t *f) {
   }
 }
 
+/* Answers publishes three at a time with one PublishAcks frame, the three in
+ * reverse order (the client must go by seq, not by position). */
+static void policy_acks_together(fake_hub_t *h, const frame_t *f) {
+  if (f->body_case != B(PUBLISH)) {
+    policy_ok(h, f);
+    return;
+  }
+  const frame_t *held[3];
+  size_t n = 0;
+  for (size_t i = h->n_recs; i-- > 0 && n < 3;)
+    if (h->recs[i].f->body_case == B(PUBLISH))
+      held[n++] = h->recs[i].f; /* newest first */
+  if (count_locked(h, B(PUBLISH)) % 3 != 0)
+    return;
+  uint64_t seqs[3];
+  Stafet__Wire__V1__PublishAck acks[3], *ptrs[3];
+  for (size_t i = 0; i < 3; i++) {
+    stafet__wire__v1__publish_ack__init(&acks[i]);
+    acks[i].message_id = held[i]->publish->envelope->message_id;
+    acks[i].durable_queues = 1;
+    acks[i].duplicate = i == 1; /* the middle one: an id the hub had seen */
+    seqs[i] = held[i]->seq;
+    ptrs[i] = &acks[i];
+  }
+  Stafet__Wire__V1__PublishAcks all = STAFET__WIRE__V1__PUBLISH_ACKS__INIT;
+  all.n_seqs = all.n_acks = 3;
+  all.seqs = seqs;
+  all.acks = ptrs;
+  frame_t out = STAFET__WIRE__V1__FRAME__INIT;
+  out.body_case = B(PUBLISH_ACKS);
+  out.publish_acks = &all;
+  hub_send(h, &out, NULL, 0);
+}
+
 /* Welcomes, takes publishes and never acks them. */
 static void policy_no_acks(fake_hub_t *h, const frame_t *f) {
   if (f->body_case == B(HELLO))
@@ -530,6 +564,29 @@ static void test_publish_reaches_hub_and_ack_empties_outbox(void **state) {
   finish(c, h);
 }
 
+static void test_publish_acks_answer_several_publishes(void **state) {
+  fixture_t *fx = *state;
+  fake_hub_t *h;
+  stafet_client_t *c = connected(fx, policy_acks_together, 0, 0, &h);
+  pthread_mutex_lock(&h->mu);
+  assert_true(h->recs[0].f->hello->accepts_publish_acks); /* the client said it reads them */
+  pthread_mutex_unlock(&h->mu);
+  acks_t acks = {0};
+  char ids[6][65];
+  for (int i = 0; i < 6; i++)
+    assert_int_equal(publish_simple(c, &acks, ids[i]), 0);
+  WAIT_FOR(c, acks.n == 6);
+  assert_int_equal(stafet_client_outbox_size(c), 0);
+  /* answered newest first within each three; the middle of each a duplicate */
+  const int order[6] = {2, 1, 0, 5, 4, 3};
+  for (int k = 0; k < 6; k++) {
+    assert_string_equal(acks.ids[k], ids[order[k]]);
+    assert_int_equal(acks.status[k], 0);
+    assert_int_equal(acks.duplicate[k], order[k] % 3 == 1);
+  }
+  finish(c, h);
+}
+
 static void test_not_connected_rehellos_and_resends_same_id(void **state) {
   fixture_t *fx = *state;
   fake_hub_t *h;
@@ -850,6 +907,7 @@ int main(void) {
       cmocka_unit_test_setup_teardown(test_connect_times_out_without_hub, setup, teardown),
       cmocka_unit_test_setup_teardown(test_publish_reaches_hub_and_ack_empties_outbox, setup,
                                       teardown),
+      cmocka_unit_test_setup_teardown(test_publish_acks_answer_several_publishes, setup, teardown),
       cmocka_unit_test_setup_teardown(test_not_connected_rehellos_and_resends_same_id, setup,
                                       teardown),
       cmocka_unit_test_setup_teardown(test_hub_restart_resends_unacked_in_order, setup, teardown),

@@ -38,6 +38,13 @@ static void on_publish_ack(stafet_client_t *c, uint64_t seq,
     publish_done(c, e, 0, a->duplicate);
 }
 
+/* Several answers in one frame: acks[i] answers the Publish with seqs[i]. */
+static void on_publish_acks(stafet_client_t *c, const Stafet__Wire__V1__PublishAcks *a) {
+  size_t n = a->n_seqs < a->n_acks ? a->n_seqs : a->n_acks;
+  for (size_t i = 0; i < n; i++)
+    on_publish_ack(c, a->seqs[i], a->acks[i]);
+}
+
 static void on_subscribe_ack(stafet_client_t *c, uint64_t seq,
                              const Stafet__Wire__V1__SubscribeAck *a) {
   if (sdk_ops_complete_seq(c, seq, 0, 0))
@@ -127,6 +134,7 @@ static void handle(stafet_client_t *c, const Stafet__Wire__V1__Frame *f, zmq_msg
   switch (f->body_case) {
   case STAFET__WIRE__V1__FRAME__BODY_WELCOME: sdk_session_welcome(c, f->welcome); break;
   case STAFET__WIRE__V1__FRAME__BODY_PUBLISH_ACK: on_publish_ack(c, f->seq, f->publish_ack); break;
+  case STAFET__WIRE__V1__FRAME__BODY_PUBLISH_ACKS: on_publish_acks(c, f->publish_acks); break;
   case STAFET__WIRE__V1__FRAME__BODY_SUBSCRIBE_ACK:
     on_subscribe_ack(c, f->seq, f->subscribe_ack);
     break;
