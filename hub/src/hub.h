@@ -65,6 +65,7 @@ struct consumer {
   session_t *session;
   dsub_t *sub;
   uint32_t credit;     /* window: most unacked deliveries in flight */
+  uint32_t reserved;   /* of it, asked for by reads and claims not answered yet */
   inflight_t inflight; /* deliveries held */
   consumer_t *next_in_session;
   consumer_t *prev_in_sub, *next_in_sub;
@@ -79,10 +80,10 @@ struct dsub {
   uint64_t ack_timeout_ms, max_deliveries, retention_ms, max_len;
   char *patterns_joined; /* "\n"-joined, sorted: how Redis stores them */
   char *filters_joined;
-  consumer_t *consumers; /* local consumers (doubly linked) */
-  consumer_t *rr_next;   /* round robin: who is served next */
-  bool read_in_flight;   /* an XREADGROUP is outstanding */
-  bool read_wanted;      /* something may be waiting: read again when it returns */
+  consumer_t *consumers;    /* local consumers (doubly linked) */
+  consumer_t *rr_next;      /* round robin: who is served next */
+  unsigned reads_in_flight; /* XREADGROUPs outstanding (durable.c: at most READS_IN_FLIGHT) */
+  bool read_wanted;         /* something may be waiting: read again when it returns */
   bool claim_in_flight;
   uint64_t load_mark; /* routing reload generation */
   uint64_t kick_mark; /* publish.c: batch_generation it was last woken for */
