@@ -16,6 +16,9 @@
  * Publishes that come one at a time while Redis is slow are batched too:
  * once store_batches_in_flight store calls wait for Redis (here Redis is
  * stopped), the next batch grows until an answer comes.
+ *
+ * Queue reads go out several at a time too, and together they never ask for
+ * more than the consumer's window.
  */
 #include "admin.h"
 #include "fixture.h"
@@ -154,9 +157,15 @@ static bool metric_reaches(const char *addr, const char *name, long long target)
 }
 
 static int world_slow_redis(void **state) {
-  /* Redis stopped for a moment must not look like a dead connection. */
-  static const char *const extra[] = {"--store-batches-in-flight", "4", "--redis-timeout-ms",
-                                      "30000", NULL};
+  /* Redis stopped for a moment must not look like a dead connection, and the
+   * raw clients, which send no heartbeats, must not look dead either. */
+  static const char *const extra[] = {"--store-batches-in-flight",
+                                      "4",
+                                      "--redis-timeout-ms",
+                                      "30000",
+                                      "--heartbeat-ms",
+                                      "10000",
+                                      NULL};
   return world_up(state, extra);
 }
 
@@ -197,6 +206,103 @@ static void test_publishes_one_at_a_time_wait_while_four_batches_are_out(void **
   raw_close(&rc);
 }
 
+/* Collects Deliver frames for `sub` until `want` have come and then quiet_ms
+ * passes without another (or 10 s pass); returns how many came. ids: want+
+ * slots for their delivery ids. */
+static int deliveries(raw_client_t *rc, int want, int quiet_ms, char ids[][64], int max_ids) {
+  int n = 0;
+  for (long long end = th_now_ms() + 10000; th_now_ms() < end;) {
+    Stafet__Wire__V1__Frame *f = raw_recv(rc, n >= want ? quiet_ms : 1000);
+    if (f == NULL) {
+      if (n >= want)
+        break;
+      continue;
+    }
+    if (f->body_case == STAFET__WIRE__V1__FRAME__BODY_DELIVER) {
+      if (n < max_ids)
+        snprintf(ids[n], 64, "%s", f->deliver->delivery_id);
+      n++;
+    }
+    stafet__wire__v1__frame__free_unpacked(f, NULL);
+  }
+  return n;
+}
+
+static void send_credit(raw_client_t *rc, const char *sub, uint32_t credit) {
+  Stafet__Wire__V1__Credit cr = STAFET__WIRE__V1__CREDIT__INIT;
+  cr.subscription = (char *)sub;
+  cr.credit = credit;
+  Stafet__Wire__V1__Frame f = STAFET__WIRE__V1__FRAME__INIT;
+  f.body_case = STAFET__WIRE__V1__FRAME__BODY_CREDIT;
+  f.credit = &cr;
+  assert_int_equal(raw_send(rc, &f, NULL, 0), 0);
+}
+
+/* A backlog, a window of 6 that the consumer empties while Redis is stopped,
+ * and Credit frames that each start another read: the reads out at once
+ * share the window (without that, each would ask for all 6 and 24 would
+ * come). */
+static void test_reads_in_flight_share_the_window(void **state) {
+  world_t *w = *state;
+  enum { WINDOW = 6, BACKLOG = 40 };
+  char addr[128];
+  assert_true(th_admin_ready(&w->hub, addr, sizeof addr, 10000));
+  stafet_client_t *c = th_client(w->hub.endpoint, "kontaktcenter");
+  th_collector_t col;
+  th_collector_init(&col, false);
+  stafet_subscription_t def = {
+      .name = "window", .patterns = PATTERNS("contact.#"), .n_patterns = 1};
+  assert_int_equal(th_subscribe(c, &def, &col), 0);
+  stafet_client_destroy(c); /* the subscription stays, with nobody consuming */
+  th_collector_free(&col);
+  stafet_client_t *p = th_client(w->hub.endpoint, "contact");
+  for (int i = 0; i < BACKLOG; i++)
+    assert_int_equal(th_publish_wait(p, "contact.call.ended", "0751", NULL, 0, NULL), 0);
+  stafet_client_destroy(p);
+
+  raw_client_t rc;
+  assert_int_equal(raw_open(&rc, w->hub.endpoint), 0);
+  assert_true(raw_hello(&rc, "kontaktcenter"));
+  Stafet__Wire__V1__Subscribe sub = STAFET__WIRE__V1__SUBSCRIBE__INIT;
+  sub.name = "window";
+  sub.credit = WINDOW;
+  Stafet__Wire__V1__Frame f = STAFET__WIRE__V1__FRAME__INIT;
+  f.seq = 2;
+  f.body_case = STAFET__WIRE__V1__FRAME__BODY_SUBSCRIBE;
+  f.subscribe = &sub;
+  assert_int_equal(raw_send(&rc, &f, NULL, 0), 0);
+  char ids[64][64];
+  assert_int_equal(deliveries(&rc, WINDOW, 300, ids, 64), WINDOW); /* the window fills */
+
+  long long frames0 = th_metric(addr, "stafet_frames_received_total");
+  assert_true(frames0 >= 0);
+  assert_int_equal(kill(w->redis.pid, SIGSTOP), 0);
+  const char *held[WINDOW];
+  for (int i = 0; i < WINDOW; i++)
+    held[i] = ids[i];
+  Stafet__Wire__V1__Ack ack = STAFET__WIRE__V1__ACK__INIT;
+  ack.subscription = "window";
+  ack.n_delivery_ids = WINDOW;
+  ack.delivery_ids = (char **)held;
+  Stafet__Wire__V1__Frame af = STAFET__WIRE__V1__FRAME__INIT;
+  af.body_case = STAFET__WIRE__V1__FRAME__BODY_ACK;
+  af.ack = &ack;
+  assert_int_equal(raw_send(&rc, &af, NULL, 0), 0); /* the window is free: a read goes out */
+  for (int i = 0; i < 4; i++)
+    send_credit(&rc, "window", WINDOW); /* each starts one more, if credit is left */
+  /* the hub has taken all five frames while Redis is stopped */
+  for (long long end = th_now_ms() + 10000;
+       th_metric(addr, "stafet_frames_received_total") < frames0 + 5 && th_now_ms() < end;)
+    ;
+  assert_true(th_metric(addr, "stafet_frames_received_total") >= frames0 + 5);
+  assert_int_equal(kill(w->redis.pid, SIGCONT), 0);
+
+  int n = deliveries(&rc, WINDOW, 500, ids, 64);
+  print_message("%d delivered after the window was freed (window %d)\n", n, WINDOW);
+  assert_int_equal(n, WINDOW);
+  raw_close(&rc);
+}
+
 /* A test that failed while the hub or Redis was stopped must not leave it
  * stopped: a stopped process never acts on the SIGTERM that ends the world. */
 static int world_resume_down(void **state) {
@@ -216,6 +322,8 @@ int main(void) {
           world_resume_down),
       cmocka_unit_test_setup_teardown(test_publishes_one_at_a_time_wait_while_four_batches_are_out,
                                       world_slow_redis, world_resume_down),
+      cmocka_unit_test_setup_teardown(test_reads_in_flight_share_the_window, world_slow_redis,
+                                      world_resume_down),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }
