@@ -30,7 +30,8 @@
  * more Redis turn; with several, the read sent behind each store batch
  * (publish.c) goes at once, as the store batches do (store_batches_in_flight,
  * default 4). Each read reserves the credit it asks for (ask_count). In bench/
- * at 12k msg/s: p50 2.8-4.1 -> 2.3-2.7 ms, and the backlog drains no slower. */
+ * at 12k msg/s p50 went from 2.8-4.1 to 1.7-2.7 ms (the machine's noise is of
+ * that size), and a backlog drains no slower. */
 #define READS_IN_FLIGHT 4
 
 typedef struct read_ctx {
@@ -75,7 +76,7 @@ static consumer_t *find_consumer(session_t *s, const char *sub_name) {
 }
 
 /* A read or claim for `asked` entries: reserves that much of c's credit until
- * its answer (read_ctx_done) returns it. */
+ * its answer gives it back (read_ctx_release). */
 static read_ctx_t *read_ctx_new(dsub_t *sub, consumer_t *c, size_t asked, bool claim) {
   read_ctx_t *ctx = calloc(1, sizeof *ctx);
   if (ctx == NULL)
