@@ -30,6 +30,7 @@
 #include <string.h>
 
 #include "dict.h"
+#include "sbuf.h"
 #include "stafet.h"
 #include "topic.h"
 
@@ -74,23 +75,6 @@ struct router {
   size_t seg_len[TOPIC_MAX_SEGMENTS];
   uint64_t seg_hash[TOPIC_MAX_SEGMENTS];
 };
-
-/*
- * Returns arr (elements of elem_size, *cap of them) grown to hold at least
- * need, and updates *cap; NULL on ENOMEM, arr then unchanged. Ownership of
- * the array passes through.
- */
-static void *grow(void *arr, size_t *cap, size_t need, size_t elem_size) {
-  if (need <= *cap)
-    return arr;
-  size_t new_cap = *cap ? *cap * 2 : 2;
-  while (new_cap < need)
-    new_cap *= 2;
-  void *p = realloc(arr, new_cap * elem_size);
-  if (p != NULL)
-    *cap = new_cap;
-  return p;
-}
 
 /* A new node (owned by the caller until linked into the trie), or NULL. */
 static rnode_t *node_new(node_kind_t kind, rnode_t *parent, const char *seg, size_t seg_len) {
@@ -288,15 +272,9 @@ static bool entry_exists(const rnode_t *n, const target_rec_t *rec) {
 
 /* Makes room for one more entry on both n and rec; 0 or STAFET_ENOMEM. */
 static int entry_reserve(rnode_t *n, target_rec_t *rec) {
-  void *recs = grow(n->recs, &n->cap_recs, n->n_recs + 1, sizeof(*n->recs));
-  if (recs == NULL)
+  if (array_reserve(&n->recs, &n->cap_recs, n->n_recs, sizeof(*n->recs), 2) != 0)
     return STAFET_ENOMEM;
-  n->recs = recs;
-  void *nodes = grow(rec->nodes, &rec->cap_nodes, rec->n_nodes + 1, sizeof(*rec->nodes));
-  if (nodes == NULL)
-    return STAFET_ENOMEM;
-  rec->nodes = nodes;
-  return 0;
+  return array_reserve(&rec->nodes, &rec->cap_nodes, rec->n_nodes, sizeof(*rec->nodes), 2);
 }
 
 /* Removes the entry (n, rec) from both sides and prunes n; rec stays. */

@@ -1,6 +1,7 @@
 /*
  * sbuf.h — a growable text buffer, for responses the admin HTTP server builds
- * piece by piece (the Prometheus text, file contents).
+ * piece by piece (the Prometheus text, file contents); and array_reserve(),
+ * the hub's one way of growing an array by doubling.
  *
  * The buffer owns its memory. After an allocation failure every append is a
  * no-op and sbuf_failed() is true, so builders append freely and check once.

@@ -38,6 +38,19 @@ static void burst_message(int i, char *id, size_t size, const char **topic) {
   snprintf(id, size, "%s-%d", i % 10 == 0 ? "debt" : "case", i == DUP ? 1 : i);
 }
 
+/* Creates durable subscriptions through a client that then leaves: they stay,
+ * with nobody consuming. */
+static void define_subscriptions(world_t *w, const char *adapter, const stafet_subscription_t *subs,
+                                 size_t n) {
+  stafet_client_t *c = th_client(w->hub.endpoint, adapter);
+  th_collector_t col;
+  th_collector_init(&col, false);
+  for (size_t i = 0; i < n; i++)
+    assert_int_equal(th_subscribe(c, &subs[i], &col), 0);
+  stafet_client_destroy(c);
+  th_collector_free(&col);
+}
+
 /* One answer of the burst: checks it is the one message i should get. */
 static void check_answer(bool answered[BURST], uint64_t seq,
                          const Stafet__Wire__V1__PublishAck *ack,
@@ -65,16 +78,10 @@ static void check_answer(bool answered[BURST], uint64_t seq,
 /* Sends the burst while the hub is stopped and checks every answer; returns
  * how many frames carried the acknowledgements. */
 static int burst(world_t *w, const char *addr, bool accepts_publish_acks) {
-  stafet_client_t *c = th_client(w->hub.endpoint, "debitorvagten");
-  th_collector_t col;
-  th_collector_init(&col, false);
-  stafet_subscription_t small = {
-      .name = "small", .patterns = PATTERNS("debt.#"), .n_patterns = 1, .max_len = SMALL_MAX};
-  assert_int_equal(th_subscribe(c, &small, &col), 0);
-  stafet_subscription_t cases = {.name = "cases", .patterns = PATTERNS("case.#"), .n_patterns = 1};
-  assert_int_equal(th_subscribe(c, &cases, &col), 0);
-  stafet_client_destroy(c);
-  th_collector_free(&col);
+  const stafet_subscription_t subs[] = {
+      {.name = "small", .patterns = PATTERNS("debt.#"), .n_patterns = 1, .max_len = SMALL_MAX},
+      {.name = "cases", .patterns = PATTERNS("case.#"), .n_patterns = 1}};
+  define_subscriptions(w, "debitorvagten", subs, 2);
 
   raw_client_t rc;
   assert_int_equal(raw_open(&rc, w->hub.endpoint), 0);
@@ -247,14 +254,9 @@ static void test_reads_in_flight_share_the_window(void **state) {
   enum { WINDOW = 6, BACKLOG = 40 };
   char addr[128];
   assert_true(th_admin_ready(&w->hub, addr, sizeof addr, 10000));
-  stafet_client_t *c = th_client(w->hub.endpoint, "kontaktcenter");
-  th_collector_t col;
-  th_collector_init(&col, false);
-  stafet_subscription_t def = {
+  const stafet_subscription_t def = {
       .name = "window", .patterns = PATTERNS("contact.#"), .n_patterns = 1};
-  assert_int_equal(th_subscribe(c, &def, &col), 0);
-  stafet_client_destroy(c); /* the subscription stays, with nobody consuming */
-  th_collector_free(&col);
+  define_subscriptions(w, "kontaktcenter", &def, 1);
   stafet_client_t *p = th_client(w->hub.endpoint, "contact");
   for (int i = 0; i < BACKLOG; i++)
     assert_int_equal(th_publish_wait(p, "contact.call.ended", "0751", NULL, 0, NULL), 0);
