@@ -2,8 +2,11 @@
  * test_sdk_id.c — UUIDv7 message ids: the format (version, variant, time
  * prefix), uniqueness, time order of stafet_id_new(), and the strict order
  * of the client's per-client generator, also within one millisecond, across
- * a spent counter and with a clock that steps back.
+ * a spent counter and with a clock that steps back, and that the generator
+ * takes its random bits from a pool, not from one getrandom() call per id
+ * (this file's getrandom() counts the calls and passes them on to libc's).
  */
+#define _GNU_SOURCE
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -11,11 +14,24 @@
 
 #include <cmocka.h>
 
+#include <dlfcn.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/random.h>
 #include <time.h>
 
 #include "../../adapters/sdk/src/internal.h"
+
+static unsigned getrandom_calls;
+
+/* Interposes libc's getrandom() for the SDK code linked into this test. */
+ssize_t getrandom(void *buf, size_t len, unsigned flags) {
+  static ssize_t (*real)(void *, size_t, unsigned);
+  if (real == NULL)
+    *(void **)&real = dlsym(RTLD_NEXT, "getrandom");
+  getrandom_calls++;
+  return real(buf, len, flags);
+}
 
 static void assert_uuidv7(const char *id) {
   assert_int_equal(strlen(id), 36);
@@ -98,11 +114,35 @@ static void test_generator_strictly_increasing(void **state) {
   assert_int_equal(id_millis(id), (uint64_t)(t + 60000));
 }
 
+/* 10,000 ids over 100 milliseconds: 10 random bytes each (8 for the id, 2 for
+ * a new millisecond's counter seed) come from SDK_IDGEN_POOL-byte refills. */
+static void test_generator_pools_its_random_bytes(void **state) {
+  (void)state;
+  sdk_idgen_t g = {0}, other = {0};
+  char id[37], first[37], other_id[37];
+  int64_t t = 1732412345678;
+  getrandom_calls = 0;
+  for (int i = 0; i < 10000; i++) {
+    assert_int_equal(sdk_idgen_next(&g, t + i / 100, id), 0);
+    if (i == 0)
+      memcpy(first, id, sizeof id);
+  }
+  unsigned bytes = 10000 * 8 + 100 * 2;
+  assert_true(getrandom_calls >= 1);
+  /* A refill may leave up to 7 bytes unused at the end of the old pool. */
+  assert_true(getrandom_calls <= bytes / (SDK_IDGEN_POOL - 7) + 1);
+  /* A second generator draws its own pool: same time, different random part. */
+  assert_int_equal(sdk_idgen_next(&other, t, other_id), 0);
+  assert_int_equal(strncmp(first, other_id, 14), 0);
+  assert_true(strcmp(first + 19, other_id + 19) != 0);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_format_and_time),
       cmocka_unit_test(test_time_ordered_and_unique),
       cmocka_unit_test(test_generator_strictly_increasing),
+      cmocka_unit_test(test_generator_pools_its_random_bytes),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }

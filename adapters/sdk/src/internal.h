@@ -28,10 +28,13 @@
 
 typedef enum { SDK_DOWN = 0, SDK_HELLO, SDK_UP } sdk_state_t;
 
-/* Per-client UUIDv7 generator state (see id.c). */
+/* Per-client UUIDv7 generator state (see id.c). Zero-initialised is ready. */
+#define SDK_IDGEN_POOL 512 /* random bytes fetched per getrandom() call */
 typedef struct sdk_idgen {
   int64_t last_ms;
   unsigned counter;
+  size_t pool_left; /* unused bytes at the end of pool */
+  unsigned char pool[SDK_IDGEN_POOL];
 } sdk_idgen_t;
 
 /*
