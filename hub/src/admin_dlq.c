@@ -202,10 +202,10 @@ static void dlq_replay(hub_t *hub, admin_req_t *req, const char *name, const cha
   op_t *op = op_new(req, name);
   if (op == NULL)
     return;
-  char queue[KEY_MAX], dlq[KEY_MAX], trace[KEY_MAX], now[24], count[24];
+  char queue[KEY_MAX], dlq[KEY_MAX], trace[KEY_MAX + 48], now[24], count[24];
   store_key(hub, queue, sizeof queue, KEY_QUEUE_FMT, name);
   store_key(hub, dlq, sizeof dlq, KEY_DLQ_FMT, name);
-  store_key(hub, trace, sizeof trace, KEY_DEDUPE_FMT, "");
+  dedupe_spec(hub, hub_now_ms(), trace, sizeof trace);
   snprintf(now, sizeof now, "%llu", (unsigned long long)hub_now_ms());
   snprintf(count, sizeof count, "%ld", count_arg(req, REPLAY_MAX, REPLAY_MAX));
   const char *argv[] = {queue, dlq, trace, now, count, id};
@@ -400,15 +400,16 @@ void admin_trace(hub_t *hub, admin_req_t *req, const char *message_id) {
     admin_respond_error(req, 400, "a message id is 1..64 printable ASCII characters");
     return;
   }
-  char key[KEY_MAX], prefix[KEY_MAX];
+  char key[KEY_MAX], prefix[KEY_MAX], spec[KEY_MAX + 48];
   store_key(hub, key, sizeof key, KEY_DEDUPE_FMT, message_id);
   snprintf(prefix, sizeof prefix, "%s", hub->cfg.prefix);
+  dedupe_spec(hub, hub_now_ms(), spec, sizeof spec);
   op_t *op = op_new(req, NULL);
   if (op == NULL)
     return;
   snprintf(op->name, sizeof op->name, "%s", message_id);
-  const char *argv[] = {key, prefix, CONSUMER_GROUP};
-  if (store_script(hub, SCRIPT_TRACE, on_trace, op, 1, 3, argv, NULL) == 0)
+  const char *argv[] = {key, prefix, CONSUMER_GROUP, spec, message_id};
+  if (store_script(hub, SCRIPT_TRACE, on_trace, op, 1, 5, argv, NULL) == 0)
     op->outstanding++;
   else
     admin_respond_error(req, 503, "redis is unavailable");

@@ -317,9 +317,9 @@ static void durable_claim(hub_t *hub, dsub_t *sub) {
   read_ctx_t *ctx = read_ctx_new(sub, c, n, true);
   if (ctx == NULL)
     return;
-  char queue[KEY_MAX], dlq[KEY_MAX], idle[24], count[16], max[24], now[24], trace[KEY_MAX];
+  char queue[KEY_MAX], dlq[KEY_MAX], idle[24], count[16], max[24], now[24], trace[KEY_MAX + 48];
   store_key(hub, queue, sizeof queue, KEY_QUEUE_FMT, sub->name);
-  store_key(hub, trace, sizeof trace, KEY_DEDUPE_FMT, "");
+  dedupe_spec(hub, hub_now_ms(), trace, sizeof trace);
   store_key(hub, dlq, sizeof dlq, KEY_DLQ_FMT, sub->name);
   snprintf(idle, sizeof idle, "%llu", (unsigned long long)sub->ack_timeout_ms);
   snprintf(count, sizeof count, "%u", n);
@@ -397,11 +397,11 @@ out:
 
 static void dead_letter(hub_t *hub, dsub_t *sub, const char **ids, size_t n, const char *reason) {
   const char **argv = calloc(6 + n, sizeof *argv);
-  char queue[KEY_MAX], dlq[KEY_MAX], now[24], trace[KEY_MAX];
+  char queue[KEY_MAX], dlq[KEY_MAX], now[24], trace[KEY_MAX + 48];
   if (argv == NULL)
     return;
   store_key(hub, queue, sizeof queue, KEY_QUEUE_FMT, sub->name);
-  store_key(hub, trace, sizeof trace, KEY_DEDUPE_FMT, "");
+  dedupe_spec(hub, hub_now_ms(), trace, sizeof trace);
   store_key(hub, dlq, sizeof dlq, KEY_DLQ_FMT, sub->name);
   snprintf(now, sizeof now, "%llu", (unsigned long long)hub_now_ms());
   argv[0] = queue;

@@ -10,10 +10,12 @@
  *   <p>q:{NAME}              STREAM  the queue; consumer group "stafet"; fields e (envelope),
  *                                    p (payload), m (message id), t (topic)
  *   <p>dlq:{NAME}            STREAM  dead letters: e, p, m, t, reason, id, deliveries, at
- *   <p>dedupe:MESSAGE_ID     STRING  accepted message id and its trace, "field=value" lines
- *                                    (a HASH from older hubs): topic, at, q:NAME =
- *                                    entry id, unroutable, dead:NAME = reason, replayed:NAME;
- *                                    expires after dedupe_ttl_ms
+ *   <p>ids:BUCKET            HASH    accepted message ids of one time bucket (dedupe_window_t),
+ *                                    each with its trace, "field=value" lines: topic, at,
+ *                                    q:NAME = entry id, unroutable, dead:NAME = reason,
+ *                                    replayed:NAME; expires as a whole
+ *   <p>dedupe:MESSAGE_ID     STRING  the same, one key per id, written by earlier hubs
+ *                                    (a HASH by the first ones): read and updated, not written
  *   <p>hub:HUB_ID            STRING  live hub (expires after 3 heartbeats)
  *   <p>adapter:NAME          HASH    last_seen_ms, hub, instance, session
  *   <p>unroutable            STREAM  accepted messages no durable subscription matched
@@ -33,6 +35,7 @@
 #define KEY_DLQ_FMT        "%sdlq:{%s}"
 #define KEY_DEDUPE_INFIX   "dedupe:"
 #define KEY_DEDUPE_FMT     "%s" KEY_DEDUPE_INFIX "%s"
+#define KEY_IDS_INFIX      "ids:" /* + bucket number: the scripts build these keys too */
 #define KEY_HUB_FMT        "%shub:%s"
 #define KEY_ADAPTER_FMT    "%sadapter:%s"
 #define KEY_SERVICE_FMT    "%ssvc:%s"

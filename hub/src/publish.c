@@ -3,8 +3,8 @@
  *
  *   validate envelope -> match durable routes (trie + filters)
  *   -> into this loop turn's batch; at the end of the turn one EVALSHA stores
- *      the batch: per message, dedupe key + XADD to every matching queue,
- *      atomically
+ *      the batch: per message, dedupe check + XADD to every matching queue +
+ *      its id and trace into the dedupe bucket, atomically
  *   -> PublishAck, then hand the message to transient subscribers and wake
  *      the durable subscriptions' consumers.
  *
@@ -453,6 +453,12 @@ static void arg_bytes(script_args_t *a, const void *data, size_t len) {
   a->offsets[a->n++] = SIZE_MAX;
 }
 
+static void arg_bucket(script_args_t *a, const hub_t *hub, uint64_t bucket) {
+  char number[24];
+  snprintf(number, sizeof number, "%llu", (unsigned long long)bucket);
+  arg_text(a, hub->cfg.prefix, KEY_IDS_INFIX, number, NULL);
+}
+
 static size_t ctx_queues(const publish_ctx_t *ctx) {
   return ctx->n_subs ? ctx->n_subs : 1; /* none matched: the unroutable stream */
 }
@@ -460,7 +466,10 @@ static size_t ctx_queues(const publish_ctx_t *ctx) {
 /* Sends the group's store script. Returns 0 (on_stored answers every message)
  * or an error (nothing was sent). */
 static int store_group(hub_t *hub, publish_group_t *g) {
-  size_t argc = 2, nkeys = 0;
+  uint64_t now = hub_now_ms();
+  dedupe_window_t win = dedupe_window(hub, now);
+  size_t nb = (size_t)(win.hi - win.lo + 1);
+  size_t argc = 3 + nb, nkeys = nb;
   for (size_t i = 0; i < g->count; i++) {
     nkeys += 1 + ctx_queues(g->items[i]);
     argc += 1 + ctx_queues(g->items[i]) + 5 + ctx_queues(g->items[i]);
@@ -471,7 +480,11 @@ static int store_group(hub_t *hub, publish_group_t *g) {
   int rc = STAFET_ENOMEM;
   if (a.argv == NULL || a.lens == NULL || a.offsets == NULL)
     goto out;
-  for (size_t i = 0; i < g->count; i++) { /* KEYS */
+  arg_bucket(&a, hub, win.now_bucket); /* KEYS: the dedupe buckets, now's first */
+  for (uint64_t b = win.lo; b <= win.hi; b++)
+    if (b != win.now_bucket)
+      arg_bucket(&a, hub, b);
+  for (size_t i = 0; i < g->count; i++) { /* per message */
     const publish_ctx_t *ctx = g->items[i];
     arg_text(&a, hub->cfg.prefix, KEY_DEDUPE_INFIX, ctx_message_id(ctx), NULL);
     if (ctx->n_subs == 0)
@@ -479,8 +492,9 @@ static int store_group(hub_t *hub, publish_group_t *g) {
     for (size_t q = 0; q < ctx->n_subs; q++)
       arg_text(&a, hub->cfg.prefix, KEY_QUEUE_OPEN, ctx->sub_names[q], KEY_QUEUE_CLOSE);
   }
-  arg_number(&a, hub->cfg.dedupe_ttl_ms); /* ARGV */
-  arg_number(&a, hub_now_ms());
+  arg_number(&a, win.expire_at_ms); /* ARGV */
+  arg_number(&a, now);
+  arg_number(&a, nb);
   for (size_t i = 0; i < g->count; i++) {
     const publish_ctx_t *ctx = g->items[i];
     const Stafet__Wire__V1__Envelope *env = ctx->frame->publish->envelope;

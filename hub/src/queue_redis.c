@@ -56,6 +56,24 @@ void store_key(const hub_t *hub, char *out, size_t out_size, const char *fmt, co
   snprintf(out, out_size, fmt, hub->cfg.prefix, name);
 }
 
+dedupe_window_t dedupe_window(const hub_t *hub, uint64_t now_ms) {
+  uint64_t ttl = hub->cfg.dedupe_ttl_ms;
+  uint64_t width = ttl / 2 + ttl % 2;
+  if (width == 0)
+    width = 1;
+  dedupe_window_t w = {.now_bucket = now_ms / width};
+  w.lo = now_ms >= ttl ? (now_ms - ttl) / width : 0;
+  w.hi = w.now_bucket + 1;
+  w.expire_at_ms = (w.now_bucket + 1) * width + ttl;
+  return w;
+}
+
+void dedupe_spec(const hub_t *hub, uint64_t now_ms, char *out, size_t out_size) {
+  dedupe_window_t w = dedupe_window(hub, now_ms);
+  snprintf(out, out_size, "%llu:%llu:%s", (unsigned long long)w.lo, (unsigned long long)w.hi,
+           hub->cfg.prefix);
+}
+
 static void on_command_reply(redisAsyncContext *ac, void *reply, void *privdata) {
   pending_cmd_t *p = privdata;
   hub_t *hub = p->hub;

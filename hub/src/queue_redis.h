@@ -34,6 +34,23 @@ int store_script(hub_t *hub, script_id_t script, store_reply_fn fn, void *arg, i
 /* Builds a prefixed key from a KEY_*_FMT with one %s argument. */
 void store_key(const hub_t *hub, char *out, size_t out_size, const char *fmt, const char *name);
 
+/*
+ * Where accepted message ids (and their traces) live: a HASH per time bucket,
+ * <p>ids:B with B = accept time / width, width = dedupe_ttl_ms / 2 rounded
+ * up. A bucket expires as a whole at (B + 1) * width + dedupe_ttl_ms, so an id
+ * is remembered for at least dedupe_ttl_ms and at most 1.5 times that. The
+ * buckets lo..hi are every one that can hold an id accepted in the last
+ * dedupe_ttl_ms (hi is one ahead of now's, for a hub whose clock runs ahead);
+ * ids are written into now's. docs/redis-keys.md.
+ */
+typedef struct dedupe_window {
+  uint64_t lo, hi, now_bucket;
+  uint64_t expire_at_ms; /* of now's bucket */
+} dedupe_window_t;
+dedupe_window_t dedupe_window(const hub_t *hub, uint64_t now_ms);
+/* "LO:HI:PREFIX": the scripts' way to find a message's trace (scripts.h). */
+void dedupe_spec(const hub_t *hub, uint64_t now_ms, char *out, size_t out_size);
+
 /* Helpers for reading replies. */
 bool reply_is_error(const redisReply *r);
 /* The value of a field in a flat [field, value, ...] reply, or NULL. Borrowed. */

@@ -10,24 +10,53 @@
 
 /* Stores a batch of publishes (the publishes of one loop turn), each on its
  * own: one message's outcome does not depend on another's.
- * KEYS, per message: its dedupe key (the message's trace), then its
- * queues. ARGV[1] dedupe ttl ms, ARGV[2] now ms, then per message: the number
- * of queues n, envelope, payload, message id, topic, and the max_len of each
- * of its n queues.
+ * KEYS: the nb dedupe buckets (dedupe_window_t; KEYS[1] is now's, where
+ * accepted ids are written), then per message: its dedupe key as earlier hubs
+ * wrote it (read only), then its queues. ARGV[1] when KEYS[1] expires (ms),
+ * ARGV[2] now ms, ARGV[3] nb, then per message: the number of queues n,
+ * envelope, payload, message id, topic, and the max_len of each of its n
+ * queues.
  * Returns a flat array, two numbers per message: 1, stored | 0, 0 duplicate |
  * 2, i queue i (1-based) full (stored nowhere).
- * The dedupe key is the message's trace (docs/redis-keys.md), a string of
- * "field=value" lines: topic, time and, per queue, `q:NAME` = the entry id, so
- * `stafetctl trace` can follow the message. One SET ... PX writes it (a hash
- * needed HSET and PEXPIRE: a third of the script's cost per message). */
+ * An accepted id's value in the bucket is its trace (docs/redis-keys.md), a
+ * string of "field=value" lines: topic, time and, per queue, `q:NAME` = the
+ * entry id, so `stafetctl trace` can follow the message. The ids are looked
+ * up with one HMGET per bucket and written with one HSET for the batch: a
+ * key per message (EXISTS, SET ... PX) cost Redis 4 us more per message,
+ * mostly in keeping a key and an expiry per id (bench/notes.md). Commands
+ * take at most CHUNK ids: Lua's unpack() has a limit. */
 static const char publish_lua[] =
-    "local out, fields = {}, {}\n"
-    "local k, a = 1, 3\n"
+    "local CHUNK = 1000\n"
+    "local nb, out, fields = tonumber(ARGV[3]), {}, {}\n"
+    "local mids, legacy = {}, {}\n"
+    "local k, a = nb + 1, 4\n"
+    "while a <= #ARGV do\n"
+    "  local nq = tonumber(ARGV[a])\n"
+    "  mids[#mids + 1], legacy[#legacy + 1] = ARGV[a + 3], KEYS[k]\n"
+    "  k, a = k + 1 + nq, a + 5 + nq\n"
+    "end\n"
+    "local seen = {}\n"
+    "for i = 1, #mids, CHUNK do\n"
+    "  local j = math.min(i + CHUNK - 1, #mids)\n"
+    "  for b = 1, nb do\n"
+    "    local v = redis.call('HMGET', KEYS[b], unpack(mids, i, j))\n"
+    "    for x = 1, #v do\n"
+    "      if v[x] then seen[mids[i + x - 1]] = true end\n"
+    "    end\n"
+    "  end\n"
+    "  if redis.call('EXISTS', unpack(legacy, i, j)) > 0 then\n"
+    "    for x = i, j do\n"
+    "      if redis.call('EXISTS', legacy[x]) == 1 then seen[mids[x]] = true end\n"
+    "    end\n"
+    "  end\n"
+    "end\n"
+    "local accepted = {}\n"
+    "k, a = nb + 1, 4\n"
     "while a <= #ARGV do\n"
     "  local nq, env, pay, mid, topic = tonumber(ARGV[a]), ARGV[a + 1], ARGV[a + 2], ARGV[a + 3],\n"
     "                                    ARGV[a + 4]\n"
     "  local status, value = 1, 0\n"
-    "  if redis.call('EXISTS', KEYS[k]) == 1 then status = 0 end\n"
+    "  if seen[mid] then status = 0 end\n"
     "  for i = 1, nq do\n"
     "    local max = tonumber(ARGV[a + 4 + i])\n"
     "    if status == 1 and max > 0 and redis.call('XLEN', KEYS[k + i]) >= max then\n"
@@ -53,17 +82,23 @@ static const char publish_lua[] =
     "        trace[#trace + 1] = '\\n'\n"
     "      end\n"
     "    end\n"
-    "    redis.call('SET', KEYS[k], table.concat(trace), 'PX', ARGV[1])\n"
+    "    seen[mid] = true\n"
+    "    accepted[#accepted + 1] = mid\n"
+    "    accepted[#accepted + 1] = table.concat(trace)\n"
     "  end\n"
     "  out[#out + 1] = status\n"
     "  out[#out + 1] = value\n"
     "  k, a = k + 1 + nq, a + 5 + nq\n"
     "end\n"
+    "for i = 1, #accepted, 2 * CHUNK do\n"
+    "  redis.call('HSET', KEYS[1], unpack(accepted, i, math.min(i + 2 * CHUNK - 1, #accepted)))\n"
+    "end\n"
+    "if #accepted > 0 then redis.call('PEXPIREAT', KEYS[1], ARGV[1]) end\n"
     "return out\n";
 
 /* Shared by claim and deadletter: moves entry `id` of KEYS[1] to KEYS[2] and,
- * if the message's trace (prefix tp + message id) still exists, notes
- * `dead:NAME` = reason in it. */
+ * if the message's trace (found with dedupe spec tp, scripts.h) still exists,
+ * notes `dead:NAME` = reason in it. */
 #define DEADLETTER_FN                                                                              \
   ENTRY_FIELDS_FN                                                                                  \
   "local function dead(id, reason, count, now, tp)\n"                                              \
@@ -82,7 +117,7 @@ static const char publish_lua[] =
   "end\n"
 
 /* KEYS[1] queue, KEYS[2] dlq. ARGV[1] group, ARGV[2] consumer, ARGV[3] min idle ms,
- * ARGV[4] count, ARGV[5] max deliveries, ARGV[6] now ms, ARGV[7] trace key prefix.
+ * ARGV[4] count, ARGV[5] max deliveries, ARGV[6] now ms, ARGV[7] dedupe spec.
  * Returns {{id, fields, delivery_count}, ...} claimed for ARGV[2], and a last element
  * {"dead", n, id1, message_id1, topic1, ...} with the entries dead-lettered. */
 static const char claim_lua[] = DEADLETTER_FN
@@ -129,7 +164,7 @@ static const char release_lua[] =
     "return #ids\n";
 
 /* KEYS[1] queue, KEYS[2] dlq. ARGV[1] group, ARGV[2] reason, ARGV[3] now ms,
- * ARGV[4] trace key prefix, ARGV[5..] ids. Returns the number dead-lettered. */
+ * ARGV[4] dedupe spec, ARGV[5..] ids. Returns the number dead-lettered. */
 static const char deadletter_lua[] =
     DEADLETTER_FN "local n = 0\n"
                   "for i = 5, #ARGV do\n"

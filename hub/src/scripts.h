@@ -14,7 +14,7 @@ typedef enum {
   SCRIPT_SUB_REMOVE,  /* delete a subscription with its queue and dead letters */
   SCRIPT_TRIM,        /* retention: trim consumed entries older than retention_ms */
   SCRIPT_QUEUE_STATS, /* admin: unread, pending, oldest, dead letters of one queue */
-  SCRIPT_TRACE,       /* admin: where one message went (its trace hash + queue state) */
+  SCRIPT_TRACE,       /* admin: where one message went (its trace + queue state) */
   SCRIPT_DLQ_REPLAY,  /* admin: move dead letters back into their queue */
   SCRIPT_COUNT
 } script_id_t;
@@ -24,12 +24,15 @@ extern const char *const script_sources[SCRIPT_COUNT];
 /* Lua helpers shared by scripts.c and scripts_admin.c:
  * entry_fields(f) -> envelope, payload, message id, topic of a stream entry's fields;
  * queue_name(key) -> NAME of "<p>q:{NAME}";
- * note_trace(tp, m, field, value) sets a field of the trace tp..m if it still
- * exists (it expires with the dedupe TTL; never re-created without one); an
- * empty value clears the field. A trace is a string of "field=value" lines
- * where a later line wins (APPEND keeps the TTL), or a hash (written by hubs
- * before 2026-11-24, read and updated the same way);
- * trace_fields(key) -> its fields as a flat {field, value, ...} list. */
+ * trace_find(spec, m) -> 'bucket'|'string'|'hash', key: where message m's trace
+ * is, or nil. spec is "LO:HI:PREFIX" (dedupe_spec() in queue_redis.h): the
+ * buckets PREFIX..'ids:'..B for B = HI down to LO, then the key per id that
+ * earlier hubs wrote, PREFIX..'dedupe:'..m (a string; a hash from the first
+ * ones);
+ * note_trace(spec, m, field, value) adds a "field=value" line to m's trace if
+ * it still exists (it expires with its bucket; never re-created without one);
+ * a later line wins and an empty value clears the field;
+ * trace_fields(spec, m) -> its fields as a flat {field, value, ...} list. */
 #define ENTRY_FIELDS_FN                                                                            \
   "local function entry_fields(f)\n"                                                               \
   "  local env, pay, m, t = '', '', '', ''\n"                                                      \
@@ -40,21 +43,35 @@ extern const char *const script_sources[SCRIPT_COUNT];
   "  return env, pay, m, t\n"                                                                      \
   "end\n"                                                                                          \
   "local function queue_name(key) return string.match(key, '{(.*)}$') or '' end\n"                 \
-  "local function note_trace(tp, m, field, value)\n"                                               \
-  "  if tp == '' or m == '' then return end\n"                                                     \
-  "  local key = tp .. m\n"                                                                        \
+  "local function trace_find(spec, m)\n"                                                           \
+  "  local lo, hi, p = string.match(spec, '^(%d+):(%d+):(.*)$')\n"                                 \
+  "  if lo == nil or m == '' then return nil end\n"                                                \
+  "  for b = tonumber(hi), tonumber(lo), -1 do\n"                                                  \
+  "    local key = p .. 'ids:' .. string.format('%d', b)\n"                                        \
+  "    if redis.call('HEXISTS', key, m) == 1 then return 'bucket', key end\n"                      \
+  "  end\n"                                                                                        \
+  "  local key = p .. 'dedupe:' .. m\n"                                                            \
   "  local ty = redis.call('TYPE', key).ok\n"                                                      \
-  "  if ty == 'string' then\n"                                                                     \
-  "    redis.call('APPEND', key, field .. '=' .. (string.gsub(value, '\\n', ' ')) .. '\\n')\n"     \
-  "  elseif ty == 'hash' and value == '' then redis.call('HDEL', key, field)\n"                    \
-  "  elseif ty == 'hash' then redis.call('HSET', key, field, value) end\n"                         \
+  "  if ty == 'string' or ty == 'hash' then return ty, key end\n"                                  \
+  "  return nil\n"                                                                                 \
   "end\n"                                                                                          \
-  "local function trace_fields(key)\n"                                                             \
-  "  local ty = redis.call('TYPE', key).ok\n"                                                      \
-  "  if ty == 'hash' then return redis.call('HGETALL', key) end\n"                                 \
-  "  if ty ~= 'string' then return {} end\n"                                                       \
+  "local function note_trace(spec, m, field, value)\n"                                             \
+  "  local kind, key = trace_find(spec, m)\n"                                                      \
+  "  local line = field .. '=' .. (string.gsub(value, '\\n', ' ')) .. '\\n'\n"                     \
+  "  if kind == 'bucket' then redis.call('HSET', key, m, redis.call('HGET', key, m) .. line)\n"    \
+  "  elseif kind == 'string' then redis.call('APPEND', key, line)\n"                               \
+  "  elseif kind == 'hash' and value == '' then redis.call('HDEL', key, field)\n"                  \
+  "  elseif kind == 'hash' then redis.call('HSET', key, field, value) end\n"                       \
+  "end\n"                                                                                          \
+  "local function trace_fields(spec, m)\n"                                                         \
+  "  local kind, key = trace_find(spec, m)\n"                                                      \
+  "  local text\n"                                                                                 \
+  "  if kind == 'hash' then return redis.call('HGETALL', key)\n"                                   \
+  "  elseif kind == 'string' then text = redis.call('GET', key)\n"                                 \
+  "  elseif kind == 'bucket' then text = redis.call('HGET', key, m)\n"                             \
+  "  else return {} end\n"                                                                         \
   "  local order, t, h = {}, {}, {}\n"                                                             \
-  "  for f, v in string.gmatch(redis.call('GET', key), '([^=\\n]*)=([^\\n]*)\\n') do\n"            \
+  "  for f, v in string.gmatch(text, '([^=\\n]*)=([^\\n]*)\\n') do\n"                              \
   "    if t[f] == nil then order[#order + 1] = f end\n"                                            \
   "    t[f] = v\n"                                                                                 \
   "  end\n"                                                                                        \

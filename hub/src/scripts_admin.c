@@ -56,12 +56,13 @@ const char script_queue_stats_lua[] = GROUP_INFO_FN
     "if g['pending'] > 0 then oldest = redis.call('XPENDING', KEYS[1], ARGV[1])[2] end\n"
     "return {unread, g['pending'], oldest, first_id, dead, g['consumers']}\n";
 
-/* KEYS[1] the message's trace. ARGV[1] key prefix, ARGV[2] group.
+/* KEYS[1] the message's key as earlier hubs wrote it (scripts.h). ARGV[1] key
+ * prefix, ARGV[2] group, ARGV[3] dedupe spec, ARGV[4] message id.
  * Returns {} if there is no trace, else {{field, value, ...}, then per queue
  * {name, entry id, state, deliveries, consumer, idle ms, dead-letter reason}}
  * with state queued | delivered | acked | dead_lettered | removed. */
 const char script_trace_lua[] = STREAM_ID_LT_FN GROUP_INFO_FN ENTRY_FIELDS_FN
-    "local h = trace_fields(KEYS[1])\n"
+    "local h = trace_fields(ARGV[3], ARGV[4])\n"
     "if #h == 0 then return {} end\n"
     "local t = {}\n"
     "for k = 1, #h, 2 do t[h[k]] = h[k + 1] end\n"
@@ -86,7 +87,7 @@ const char script_trace_lua[] = STREAM_ID_LT_FN GROUP_INFO_FN ENTRY_FIELDS_FN
     "end\n"
     "return out\n";
 
-/* KEYS[1] queue, KEYS[2] dlq. ARGV[1] trace key prefix, ARGV[2] now ms,
+/* KEYS[1] queue, KEYS[2] dlq. ARGV[1] dedupe spec, ARGV[2] now ms,
  * ARGV[3] most to replay, ARGV[4..] dead-letter ids (none: the oldest).
  * Each dead letter becomes a new queue entry (delivery count starts again)
  * and leaves the dead-letter stream; its trace points at the new entry.

@@ -148,6 +148,16 @@ long long th_redis_int(th_redis_t *r, const char *fmt, ...) {
   return out;
 }
 
+long long th_redis_dedupe_count(th_redis_t *r, const char *id) {
+  return th_redis_int(r, "EVAL %s 0 %s",
+                      "local n = redis.call('EXISTS', 'stafet:dedupe:' .. ARGV[1])\n"
+                      "for _, k in ipairs(redis.call('KEYS', 'stafet:ids:*')) do\n"
+                      "  n = n + redis.call('HEXISTS', k, ARGV[1])\n"
+                      "end\n"
+                      "return n\n",
+                      id);
+}
+
 void th_redis_ping_as(const char *socket, const char *user, const char *password, char *out) {
   redisContext *c = redisConnectUnix(socket);
   snprintf(out, 128, "no connection");

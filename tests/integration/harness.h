@@ -53,6 +53,9 @@ long long th_redis_int(th_redis_t *r, const char *fmt, ...);
 /* Sends PING over the unix socket, after AUTH user password if user is not
  * NULL; returns the reply's text ("PONG" or the error), in out (size 128). */
 void th_redis_ping_as(const char *socket, const char *user, const char *password, char *out);
+/* How many of the hub's dedupe records ("stafet:ids:*" buckets, and the
+ * per-id "stafet:dedupe:ID" keys of earlier hubs) hold message id `id`. */
+long long th_redis_dedupe_count(th_redis_t *r, const char *id);
 /* True if any entry of stream `key` has field `field` equal to `value`. */
 bool th_redis_stream_has(th_redis_t *r, const char *key, const char *field, const char *value);
 

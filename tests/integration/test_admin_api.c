@@ -185,11 +185,16 @@ static void test_api_answers_and_refusals(void **state) {
   expect_status(addr, "GET", "/api/subscriptions/sager", NULL, NULL, 404, NULL);
   expect_status(addr, "DELETE", "/api/subscriptions/sager", "application/json", NULL, 404, NULL);
   expect_status(addr, "GET", "/api/messages/unknown-id", NULL, NULL, 404, "no trace");
-  /* A trace kept as a hash (written by hubs before traces became strings) still reads. */
+  /* A trace kept as a hash under its own key (written by the first hubs) still reads. */
   assert_int_equal(th_redis_int(&w->redis, "HSET stafet:dedupe:legacy-1 topic case.opened at 1 "
                                            "q:gone 1-0 dead:gone nacked_by_hand"),
                    4);
   expect_status(addr, "GET", "/api/messages/legacy-1", NULL, NULL, 200, "nacked_by_hand");
+  /* So does one kept as a string under its own key (hubs before the dedupe buckets). */
+  assert_int_equal(th_redis_int(&w->redis, "SET stafet:dedupe:legacy-2 %s",
+                                "topic=case.opened\nat=1\nq:gone=2-0\ndead:gone=nacked_later\n"),
+                   -1);
+  expect_status(addr, "GET", "/api/messages/legacy-2", NULL, NULL, 200, "nacked_later");
   stafet_client_destroy(c);
 }
 

@@ -173,7 +173,8 @@ static void test_full_queue_rejects_the_whole_publish(void **state) {
   expect_error(f, STAFET__WIRE__V1__ERROR_CODE__ERROR_QUEUE_FULL, "QUEUE_FULL");
   /* Nothing was stored anywhere, and the id may be used again later. */
   assert_int_equal(th_redis_int(&w->redis, "XLEN stafet:q:{big}"), 2);
-  assert_int_equal(th_redis_int(&w->redis, "EXISTS stafet:dedupe:overflow"), 0);
+  assert_int_equal(th_redis_dedupe_count(&w->redis, "fill-1"), 1);
+  assert_int_equal(th_redis_dedupe_count(&w->redis, "overflow"), 0);
   raw_close(&rc);
   th_collector_free(&col);
 }

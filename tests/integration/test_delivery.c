@@ -184,6 +184,59 @@ static void test_duplicate_publish_is_dropped(void **state) {
   stafet_client_destroy(c);
 }
 
+static long long wall_ms(void) {
+  struct timespec ts;
+  clock_gettime(CLOCK_REALTIME, &ts);
+  return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* Accepted ids live in time buckets (stafet:ids:B, B = time / width, width =
+ * dedupe_ttl_ms / 2, an hour by default), and the per-id keys earlier hubs
+ * wrote still count: a re-sent id found in any of them is a duplicate. */
+static void test_duplicates_found_in_every_kind_of_record(void **state) {
+  world_t *w = *state;
+  const long long width = 3600000 / 2;
+  stafet_client_t *c = th_client(w->hub.endpoint, "debtor");
+  th_collector_t col;
+  th_collector_init(&col, true);
+  stafet_subscription_t s = durable("opkraevning", PATTERNS("debt.#"), 1);
+  assert_int_equal(th_subscribe(c, &s, &col), 0);
+  long long before = wall_ms() / width;
+  /* An upgrade: what an earlier hub wrote (a string trace; a hash from the first ones). */
+  assert_int_equal(th_redis_int(&w->redis, "SET stafet:dedupe:old-string %s PX 60000",
+                                "topic=debt.claim.created\n"),
+                   -1);
+  assert_int_equal(th_redis_int(&w->redis, "HSET stafet:dedupe:old-hash topic debt.claim.created"),
+                   1);
+  /* An id accepted half an hour ago or more: in the bucket before now's. */
+  assert_int_equal(th_redis_int(&w->redis, "HSET stafet:ids:%lld old-bucket %s", before - 1,
+                                "topic=debt.claim.created\n"),
+                   1);
+  const char *ids[] = {"old-string", "old-hash", "old-bucket", "new-1", "new-1"};
+  dup_result_t r = {0};
+  for (size_t i = 0; i < 5; i++) {
+    stafet_envelope_t env = {.message_id = ids[i], .topic = "debt.claim.created"};
+    assert_int_equal(stafet_client_publish(c, &env, "a", 1, on_dup_ack, &r, NULL), 0);
+  }
+  assert_int_equal(stafet_client_flush(c, 5000), 0);
+  long long after = wall_ms() / width;
+  assert_int_equal(r.n, 5);
+  assert_int_equal(r.duplicates, 4);
+  assert_int_equal(th_redis_int(&w->redis, "XLEN stafet:q:{opkraevning}"), 1);
+  assert_true(th_redis_stream_has(&w->redis, "stafet:q:{opkraevning}", "m", "new-1"));
+  /* The new id went into now's bucket, which expires as a whole: after at
+   * least dedupe_ttl_ms, at most 1.5 times that. */
+  long long bucket =
+      th_redis_int(&w->redis, "HEXISTS stafet:ids:%lld new-1", after) == 1 ? after : before;
+  assert_int_equal(th_redis_int(&w->redis, "HEXISTS stafet:ids:%lld new-1", bucket), 1);
+  assert_int_equal(th_redis_dedupe_count(&w->redis, "new-1"), 1);
+  long long pttl = th_redis_int(&w->redis, "PTTL stafet:ids:%lld", bucket);
+  assert_true(pttl > 3600000 - 60000);
+  assert_true(pttl <= 3600000 + width);
+  th_collector_free(&col);
+  stafet_client_destroy(c);
+}
+
 static void test_offline_consumer_gets_everything_on_return(void **state) {
   world_t *w = *state;
   stafet_client_t *c = th_client(w->hub.endpoint, "valg");
@@ -329,6 +382,8 @@ int main(void) {
       cmocka_unit_test_setup_teardown(test_nack_without_requeue_dead_letters_with_reason,
                                       world_default, world_down),
       cmocka_unit_test_setup_teardown(test_duplicate_publish_is_dropped, world_default, world_down),
+      cmocka_unit_test_setup_teardown(test_duplicates_found_in_every_kind_of_record, world_default,
+                                      world_down),
       cmocka_unit_test_setup_teardown(test_offline_consumer_gets_everything_on_return,
                                       world_default, world_down),
       cmocka_unit_test_setup_teardown(test_replay_from_start_and_from_time, world_default,
