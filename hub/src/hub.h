@@ -302,6 +302,7 @@ int transient_subscribe(hub_t *hub, session_t *s, const Stafet__Wire__V1__Subscr
                         size_t err_size, Stafet__Wire__V1__ErrorCode *code);
 int transient_unsubscribe(hub_t *hub, session_t *s, const char *name);
 void transient_free_all(hub_t *hub, session_t *s);
+/* env->topic must have passed topic_validate(). */
 void transient_deliver(hub_t *hub, const Stafet__Wire__V1__Envelope *env, zmq_msg_t *payload);
 /* Hands an accepted message to the other hubs' transient subscribers (only
  * while some other hub has any). */

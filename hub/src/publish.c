@@ -668,7 +668,7 @@ void publish_on_frame(hub_t *hub, session_t *s, Stafet__Wire__V1__Frame *frame,
   zmq_msg_init(&ctx->payload);
   if (payload != NULL)
     zmq_msg_move(&ctx->payload, payload);
-  router_match(hub->durable_routes, env->topic, collect_match, &m);
+  router_match_valid(hub->durable_routes, env->topic, collect_match, &m); /* checked above */
   if (m.failed || remember_subs(ctx, &m) != 0)
     goto internal_ctx;
   free(m.items);
@@ -712,7 +712,7 @@ static void note_match(void *target, void *arg) {
 
 static bool has_transient_match(hub_t *hub, const char *topic) {
   bool found = false;
-  router_match(hub->transient_routes, topic, note_match, &found);
+  router_match_valid(hub->transient_routes, topic, note_match, &found); /* publish_check()ed */
   return found;
 }
 

@@ -436,6 +436,14 @@ int router_match(router_t *r, const char *topic, router_match_fn fn, void *arg) 
     return STAFET_EINVAL;
   if (topic_validate(topic) != 0)
     return STAFET_ETOPIC;
+  return router_match_valid(r, topic, fn, arg);
+}
+
+int router_match_valid(router_t *r, const char *topic, router_match_fn fn, void *arg) {
+  if (r == NULL || fn == NULL || r->matching)
+    return STAFET_EINVAL;
+  if (r->n_entries == 0)
+    return 0; /* nothing to split the topic for */
   const char *cursor = topic, *seg;
   size_t len;
   r->n_segs = 0;

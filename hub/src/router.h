@@ -64,6 +64,11 @@ typedef void (*router_match_fn)(void *target, void *arg);
  */
 int router_match(router_t *r, const char *topic, router_match_fn fn, void *arg);
 
+/* router_match() for a topic that has passed topic_validate() already (the
+ * hot path matches each published topic against several routers; validating
+ * it every time was 3 % of the hub's time in transient benchmarks). */
+int router_match_valid(router_t *r, const char *topic, router_match_fn fn, void *arg);
+
 /* Number of (pattern, target) entries. */
 size_t router_size(const router_t *r);
 

@@ -14,6 +14,7 @@
 #include "queue_redis.h"
 #include "stafet.h"
 #include "stafet/wire/v1/hub.pb-c.h"
+#include "topic.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -128,7 +129,7 @@ static void deliver_one(void *target, void *arg) {
 
 void transient_deliver(hub_t *hub, const Stafet__Wire__V1__Envelope *env, zmq_msg_t *payload) {
   fanout_t f = {hub, env, payload};
-  router_match(hub->transient_routes, env->topic, deliver_one, &f);
+  router_match_valid(hub->transient_routes, env->topic, deliver_one, &f);
 }
 
 /* ---- between hubs ---- */
@@ -156,7 +157,7 @@ void transient_fanout(hub_t *hub, const Stafet__Wire__V1__Envelope *env, zmq_msg
 
 void transient_on_fanout(hub_t *hub, const uint8_t *data, size_t len) {
   Stafet__Wire__V1__Fanout *f = stafet__wire__v1__fanout__unpack(NULL, len, data);
-  if (f == NULL || f->envelope == NULL || f->envelope->topic == NULL ||
+  if (f == NULL || f->envelope == NULL || topic_validate(f->envelope->topic) != 0 ||
       strcmp(f->origin_hub, hub->cfg.hub_id) == 0) {
     if (f)
       stafet__wire__v1__fanout__free_unpacked(f, NULL);
