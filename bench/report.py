@@ -569,7 +569,7 @@ def main():
     L += backlog_table(rows)
     L.append("")
     L.append("Store bytes/msg: Redis `used_memory` growth ÷ messages (payload 256 B; Stafet's entry "
-             "also holds the envelope and a dedupe key per message id, kept `dedupe_ttl_ms`). "
+             "also holds the envelope, and a dedupe record per message id is kept for `dedupe_ttl_ms`). "
              "RSS growth: the server process's resident memory growth ÷ messages.")
     L.append("")
     L.append("## Request/reply round trips (256 B, one call at a time)")

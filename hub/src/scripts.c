@@ -2,7 +2,7 @@
  * scripts.c — the Lua source of every script in scripts.h.
  *
  * Why Lua: a publish must land in every matching queue or in none, together
- * with its dedupe key, in one round trip; a redelivery must decide between
+ * with its dedupe record, in one round trip; a redelivery must decide between
  * "claim" and "dead-letter" without a race against another hub. Redis runs a
  * script atomically, so these are the hub's transactions.
  */

@@ -202,8 +202,8 @@ static const char trace_usage[] =
     "\n"
     "Where a message went: the subscriptions whose queues got it, and for each\n"
     "whether it is queued, delivered (and to which consumer, how often), acked\n"
-    "or dead-lettered (with the reason). The hub keeps a message's trace as long\n"
-    "as its dedupe key (dedupe_ttl_ms, one hour by default).\n";
+    "or dead-lettered (with the reason). The hub keeps a message's trace with\n"
+    "its dedupe record: at least dedupe_ttl_ms (one hour by default).\n";
 
 int cmd_trace(ctl_t *ctl, int argc, char **argv) {
   if (ctl->help || argc != 1) {
