@@ -25,12 +25,17 @@ bool store_ready(const hub_t *hub);
  * redis_timeout_ms (called from the heartbeat timer). */
 void store_check_stalled(hub_t *hub);
 
-/* Sends a command. Returns 0, or STAFET_EUNAVAIL (fn is then not called). */
+/* Sends a command. Returns 0, or STAFET_EUNAVAIL or STAFET_ENOMEM (fn is then
+ * not called). */
 int store_command(hub_t *hub, store_reply_fn fn, void *arg, int argc, const char **argv,
                   const size_t *lens);
 /* EVALSHA of a script: argv holds KEYS then ARGV (nkeys of them keys). */
 int store_script(hub_t *hub, script_id_t script, store_reply_fn fn, void *arg, int nkeys, int argc,
                  const char **argv, const size_t *lens);
+/* The RESP encoding of a command (what hiredis's redisFormatCommandArgv()
+ * makes), in one malloc'd buffer of *len bytes; lens may be NULL (strlen).
+ * NULL when out of memory. */
+char *store_format_command(int argc, const char **argv, const size_t *lens, size_t *len);
 /* Builds a prefixed key from a KEY_*_FMT with one %s argument. */
 void store_key(const hub_t *hub, char *out, size_t out_size, const char *fmt, const char *name);
 
