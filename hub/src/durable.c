@@ -128,9 +128,11 @@ static int deliver_entry(hub_t *hub, consumer_t *c, const char *id, const redisR
   stream_id_t sid;
   if (stream_id_parse(id, &sid) != 0)
     return STAFET_EPROTO;
+  ProtobufCAllocator *arena = &hub->deliver_arena.allocator;
   Stafet__Wire__V1__Envelope *env =
-      e ? stafet__wire__v1__envelope__unpack(NULL, e->len, (const uint8_t *)e->str) : NULL;
+      e ? stafet__wire__v1__envelope__unpack(arena, e->len, (const uint8_t *)e->str) : NULL;
   if (env == NULL) {
+    pbarena_reset(&hub->deliver_arena);
     log_error(&hub->log, "corrupt queue entry", "sub=%s id=%s", c->sub->name, id);
     dead_letter(hub, c->sub, &id, 1, "corrupt_entry");
     return 0;
@@ -157,7 +159,8 @@ static int deliver_entry(hub_t *hub, consumer_t *c, const char *id, const redisR
     log_debug(&hub->log, "delivered", "msg_id=%s sub=%s delivery_id=%s count=%u session=%s",
               env->message_id, c->sub->name, id, count, c->session->id);
   }
-  stafet__wire__v1__envelope__free_unpacked(env, NULL);
+  stafet__wire__v1__envelope__free_unpacked(env, arena);
+  pbarena_reset(&hub->deliver_arena);
   return rc;
 }
 

@@ -46,6 +46,7 @@ int hub_init(hub_t *hub, uv_loop_t *loop, const hub_config_t *cfg) {
       dict_new(&hub->services) != 0 || dict_new(&hub->pending_requests) != 0 ||
       metrics_new(&hub->metrics) != 0)
     return STAFET_ENOMEM;
+  pbarena_init(&hub->deliver_arena, 16384);
   return 0;
 }
 
@@ -252,6 +253,7 @@ void hub_dispose(hub_t *hub) {
   dict_free(hub->pending_requests);
   auth_free(hub);
   router_free(hub->durable_routes);
+  pbarena_free(&hub->deliver_arena);
   router_free(hub->transient_routes);
   dict_free(hub->sessions);
   dict_free(hub->dsubs);

@@ -22,6 +22,7 @@
 #include "dict.h"
 #include "filter.h"
 #include "log.h"
+#include "pbarena.h"
 #include "router.h"
 #include "stafet/wire/v1/wire.pb-c.h"
 
@@ -196,6 +197,7 @@ struct hub {
   dict_t *dsubs;              /* name -> dsub_t* */
   router_t *durable_routes;   /* pattern -> dsub_t* */
   router_t *transient_routes; /* pattern -> tsub_t* */
+  pbarena_t deliver_arena;    /* unpacks each delivered entry's envelope (durable.c) */
   dict_t *services;           /* service name -> service_t* (request.c) */
   dict_t *pending_requests;   /* request key -> pending request (request.c) */
   uint64_t request_counter;
