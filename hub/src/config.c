@@ -69,8 +69,9 @@ static const option_def_t options[] = {
             "publish batches sent to Redis and not answered before the next one waits for "
             "an answer (and grows); 0 = no limit"),
     U64_OPT(send_hwm, "100000",
-            "frames queued for one peer before sends to it fail (ZeroMQ SNDHWM); acks and "
-            "deliveries are bounded by publish windows and credit, so this is only a backstop"),
+            "messages queued for one peer before sends to it fail (ZeroMQ SNDHWM; a message "
+            "of gathered deliveries holds up to 64); acks and durable deliveries are bounded "
+            "by publish windows and credit, so this is only a backstop"),
     U64_OPT(claim_interval_ms, "1000", "how often to look for deliveries to redeliver"),
     U64_OPT(poll_interval_ms, "200", "how often to look for messages stored by other hubs"),
     U64_OPT(trim_interval_ms, "60000", "how often to apply retention"),

@@ -148,7 +148,7 @@ static int deliver_entry(hub_t *hub, consumer_t *c, const char *id, const redisR
   zmq_msg_t payload;
   size_t len = p ? p->len : 0;
   bool stripped = privacy_payload_for(hub, c->session, env, p ? p->str : "", len, &payload);
-  int rc = net_send(hub, c->session, &frame, &payload);
+  int rc = net_deliver(hub, c->session, &frame, &payload, NULL);
   if (rc == 0) {
     privacy_audit(hub, c->session, c->sub->name, env, p ? p->str : "", len, stripped);
     inflight_add_tagged(&c->inflight, sid,

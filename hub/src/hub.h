@@ -115,6 +115,8 @@ struct session {
   bool dead;             /* unreachable: reap at the next heartbeat tick */
   bool batch_acks;       /* its Hello accepts PublishAcks (several answers per frame) */
   struct ack_buf *acks;  /* publish.c: answers gathered for one PublishAcks, or NULL */
+  bool batch_deliveries; /* its Hello accepts several [Deliver][payload] pairs per message */
+  struct dlv_buf *dlv;   /* net_zmq.c: deliveries gathered for one message, or NULL */
 };
 
 /* Counters for metrics and tests. */
@@ -175,11 +177,12 @@ typedef struct publish_batch {
   unsigned in_flight; /* store script calls not answered yet */
 } publish_batch_t;
 
-/* Sessions with answers gathered for a PublishAcks frame (publish.c). */
-typedef struct ack_sessions {
+/* Sessions with answers gathered for a PublishAcks frame (publish.c), or
+ * with deliveries gathered for one message (net_zmq.c). */
+typedef struct session_list {
   session_t **items;
   size_t count, capacity;
-} ack_sessions_t;
+} session_list_t;
 
 struct hub {
   uv_loop_t *loop;
@@ -191,7 +194,9 @@ struct hub {
   void *zctx;
   void *zsock; /* ROUTER */
   uv_poll_t zpoll;
-  uv_idle_t zidle; /* drains ZMQ after sends: ZMQ_FD is edge-triggered */
+  uv_idle_t zidle;           /* drains ZMQ after sends: ZMQ_FD is edge-triggered */
+  uv_prepare_t zflush;       /* sends the gathered deliveries before the loop waits */
+  session_list_t delivering; /* sessions with deliveries gathered (net_zmq.c) */
 
   dict_t *sessions;           /* routing id -> session_t* */
   dict_t *dsubs;              /* name -> dsub_t* */
@@ -210,7 +215,7 @@ struct hub {
   store_t store;
   redis_embed_t embed;
   publish_batch_t publishing;
-  ack_sessions_t acking;
+  session_list_t acking;
 
   uv_timer_t heartbeat_timer, claim_timer, poll_timer, trim_timer, drain_timer;
   uv_signal_t sigterm, sigint;
@@ -234,6 +239,19 @@ void net_close(hub_t *hub);
 int net_send(hub_t *hub, session_t *s, const Stafet__Wire__V1__Frame *frame, zmq_msg_t *payload);
 int net_send_to(hub_t *hub, const uint8_t *rid, size_t rid_len,
                 const Stafet__Wire__V1__Frame *frame, zmq_msg_t *payload);
+/* Sends a Deliver frame (+ payload, consumed) to a session. To a session
+ * whose Hello accepts deliver batches it is gathered instead, and sent with
+ * the session's other gathered deliveries in one message when the loop turn
+ * ends, the gathering is full, or another frame goes to the session first.
+ * A gathered delivery that then cannot be sent is, if tsub is not NULL,
+ * counted as dropped for it; a durable one stays pending and is redelivered
+ * (after the session ends, or its ack time-out). */
+int net_deliver(hub_t *hub, session_t *s, const Stafet__Wire__V1__Frame *frame, zmq_msg_t *payload,
+                tsub_t *tsub);
+/* Sends what the session has gathered (before one of its tsubs goes). */
+void net_flush_session(hub_t *hub, session_t *s);
+/* Drops what the session has gathered, counting transient drops (session end). */
+void net_session_ended(hub_t *hub, session_t *s);
 /* Sends Error{code} answering seq to a peer; counts and logs it. */
 void net_send_error(hub_t *hub, const uint8_t *rid, size_t rid_len, uint64_t seq,
                     Stafet__Wire__V1__ErrorCode code, const char *fmt, ...)
@@ -249,6 +267,9 @@ void session_on_hello(hub_t *hub, const uint8_t *rid, size_t rid_len, uint64_t s
 void session_end(hub_t *hub, session_t *s, const char *why);
 void session_heartbeat_tick(uv_timer_t *timer);
 void session_end_all(hub_t *hub, const char *why);
+/* Adds s to a list of sessions (0, or STAFET_ENOMEM); removes it again. */
+int session_list_add(session_list_t *l, session_t *s);
+void session_list_remove(session_list_t *l, session_t *s);
 
 /* ---- publish.c ---- */
 /* Takes ownership of frame (a Publish) and of payload (moved out; may be NULL). */

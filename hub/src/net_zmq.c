@@ -11,6 +11,14 @@
  * answered with MALFORMED_FRAME. ZMQ_ROUTER_MANDATORY makes a send to a
  * vanished peer fail (EHOSTUNREACH) instead of vanishing silently, so the
  * session can be ended and its deliveries handed to others.
+ *
+ * Deliveries to a client whose Hello accepts deliver batches are gathered
+ * per session and leave as one message of [Deliver][payload] pairs: when the
+ * loop turn ends (a prepare handle, before the loop waits), when
+ * DELIVERIES_PER_MESSAGE are gathered, or before any other frame to that
+ * session, so frames reach a client in the order they were made. One send of
+ * the routing id and one wake-up of ZeroMQ's I/O thread and of the client
+ * then serve many deliveries.
  */
 #include "hub.h"
 
@@ -24,6 +32,18 @@
 #include <string.h>
 
 #define DRAIN_BUDGET 512
+/* Deliveries per gathered message: enough to spread the per-message costs,
+ * few enough that a burst leaves in several messages the client can start on. */
+#define DELIVERIES_PER_MESSAGE 64
+
+/* A session's gathered deliveries: parts[2i] the packed Frame, parts[2i+1]
+ * its payload; tsubs[i] the transient subscription (NULL: durable). */
+struct dlv_buf {
+  zmq_msg_t parts[2 * DELIVERIES_PER_MESSAGE];
+  tsub_t *tsubs[DELIVERIES_PER_MESSAGE];
+  size_t count;
+  bool listed; /* in hub->delivering */
+};
 
 static const char *const error_names[] = {
     [STAFET__WIRE__V1__ERROR_CODE__ERROR_NONE] = "NONE",
@@ -106,7 +126,118 @@ out:
   return rc;
 }
 
+/* The gathered deliveries could not be sent: transient ones count as dropped;
+ * durable ones stay in the consumer's pending list and are redelivered. */
+static void gathered_lost(hub_t *hub, session_t *s, size_t n, int rc) {
+  size_t durable = 0;
+  for (size_t i = 0; i < n; i++) {
+    tsub_t *t = s->dlv->tsubs[i];
+    if (t == NULL) {
+      durable++;
+      continue;
+    }
+    t->dropped++;
+    hub->stats.transient_dropped++;
+    hub->stats.transient_delivered--;
+  }
+  if (durable > 0)
+    log_warn(&hub->log, "deliveries not sent", "session=%s count=%zu why=%s", s->id, durable,
+             rc == STAFET_ECLOSED ? "session_gone"
+             : rc == STAFET_EFULL ? "queue_full"
+                                  : "io");
+}
+
+/* Sends the session's gathered deliveries as one message. */
+static void send_gathered(hub_t *hub, session_t *s) {
+  struct dlv_buf *b = s->dlv;
+  size_t n = b->count, parts = 2 * n;
+  b->count = 0;
+  if (n == 0)
+    return;
+  int rc = 0;
+  if (s->dead)
+    rc = STAFET_ECLOSED;
+  else if (zmq_send(hub->zsock, s->rid, s->rid_len, ZMQ_SNDMORE | ZMQ_DONTWAIT) < 0)
+    rc = errno == EAGAIN ? STAFET_EFULL : STAFET_ECLOSED;
+  /* After the routing id is accepted, the rest cannot fail on EAGAIN. */
+  for (size_t i = 0; i < parts; i++) {
+    if (rc == 0 && zmq_msg_send(&b->parts[i], hub->zsock,
+                                (i + 1 < parts ? ZMQ_SNDMORE : 0) | ZMQ_DONTWAIT) < 0)
+      rc = STAFET_EIO;
+    zmq_msg_close(&b->parts[i]); /* a sent one is empty already */
+  }
+  if (rc == 0) {
+    hub->stats.frames_out += n;
+    s->last_send_ms = hub_now_ms();
+  } else {
+    if (rc == STAFET_ECLOSED)
+      s->dead = true;
+    gathered_lost(hub, s, n, rc);
+  }
+  schedule_drain(hub);
+}
+
+void net_flush_session(hub_t *hub, session_t *s) {
+  if (s->dlv != NULL && s->dlv->count > 0)
+    send_gathered(hub, s);
+}
+
+void net_session_ended(hub_t *hub, session_t *s) {
+  struct dlv_buf *b = s->dlv;
+  if (b == NULL)
+    return;
+  for (size_t i = 0; i < 2 * b->count; i++)
+    zmq_msg_close(&b->parts[i]);
+  gathered_lost(hub, s, b->count, STAFET_ECLOSED);
+  if (b->listed)
+    session_list_remove(&hub->delivering, s);
+  free(b);
+  s->dlv = NULL;
+}
+
+static void on_prepare(uv_prepare_t *prepare) {
+  hub_t *hub = prepare->data;
+  session_list_t *l = &hub->delivering;
+  for (size_t i = 0; i < l->count; i++) {
+    l->items[i]->dlv->listed = false;
+    net_flush_session(hub, l->items[i]);
+  }
+  l->count = 0;
+}
+
+/* Keeps a delivery in the session's gathering; false if out of memory. */
+static bool gather(hub_t *hub, session_t *s, const Stafet__Wire__V1__Frame *frame,
+                   zmq_msg_t *payload, tsub_t *tsub) {
+  if (s->dlv == NULL && (s->dlv = calloc(1, sizeof *s->dlv)) == NULL)
+    return false;
+  struct dlv_buf *b = s->dlv;
+  if (!b->listed) {
+    if (session_list_add(&hub->delivering, s) != 0)
+      return false;
+    b->listed = true;
+  }
+  zmq_msg_t *head = &b->parts[2 * b->count];
+  if (zmq_msg_init_size(head, stafet__wire__v1__frame__get_packed_size(frame)) != 0)
+    return false;
+  stafet__wire__v1__frame__pack(frame, zmq_msg_data(head)); /* straight into the message */
+  zmq_msg_init(&b->parts[2 * b->count + 1]);
+  zmq_msg_move(&b->parts[2 * b->count + 1], payload);
+  zmq_msg_close(payload);
+  b->tsubs[b->count++] = tsub;
+  if (b->count == DELIVERIES_PER_MESSAGE)
+    send_gathered(hub, s); /* stays listed, with nothing to send */
+  return true;
+}
+
+int net_deliver(hub_t *hub, session_t *s, const Stafet__Wire__V1__Frame *frame, zmq_msg_t *payload,
+                tsub_t *tsub) {
+  if (!s->batch_deliveries || s->dead || !gather(hub, s, frame, payload, tsub))
+    return net_send(hub, s, frame, payload);
+  return 0;
+}
+
 int net_send(hub_t *hub, session_t *s, const Stafet__Wire__V1__Frame *frame, zmq_msg_t *payload) {
+  net_flush_session(hub, s); /* what was gathered for it goes first */
   if (s->dead) {
     if (payload != NULL)
       zmq_msg_close(payload);
@@ -257,6 +388,9 @@ int net_open(hub_t *hub) {
   uv_poll_start(&hub->zpoll, UV_READABLE, on_readable);
   uv_idle_init(hub->loop, &hub->zidle);
   hub->zidle.data = hub;
+  uv_prepare_init(hub->loop, &hub->zflush);
+  hub->zflush.data = hub;
+  uv_prepare_start(&hub->zflush, on_prepare);
   schedule_drain(hub);
   return 0;
 }
@@ -268,6 +402,10 @@ void net_close(hub_t *hub) {
   uv_close((uv_handle_t *)&hub->zpoll, NULL);
   uv_idle_stop(&hub->zidle);
   uv_close((uv_handle_t *)&hub->zidle, NULL);
+  uv_prepare_stop(&hub->zflush);
+  uv_close((uv_handle_t *)&hub->zflush, NULL);
+  free(hub->delivering.items); /* the sessions have ended: nothing is listed */
+  hub->delivering = (session_list_t){0};
   zmq_close(hub->zsock);
   hub->zsock = NULL;
   auth_close(hub);

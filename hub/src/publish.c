@@ -220,10 +220,8 @@ static bool gather_ack(hub_t *hub, session_t *s, const publish_ctx_t *ctx, bool 
   if (array_reserve(&b->items, &b->capacity, b->count, sizeof *b->items, 64) != 0)
     return false;
   if (!b->listed) {
-    ack_sessions_t *l = &hub->acking;
-    if (array_reserve(&l->items, &l->capacity, l->count, sizeof *l->items, 16) != 0)
+    if (session_list_add(&hub->acking, s) != 0)
       return false;
-    l->items[l->count++] = s;
     b->listed = true;
   }
   ack_out_t *a = &b->items[b->count++];
@@ -240,7 +238,7 @@ static bool gather_ack(hub_t *hub, session_t *s, const publish_ctx_t *ctx, bool 
 }
 
 void publish_send_acks(hub_t *hub) {
-  ack_sessions_t *l = &hub->acking;
+  session_list_t *l = &hub->acking;
   for (size_t i = 0; i < l->count; i++) {
     l->items[i]->acks->listed = false;
     if (l->items[i]->acks->count > 0)
@@ -254,12 +252,8 @@ void publish_session_ended(hub_t *hub, session_t *s) {
     return;
   if (s->acks->count > 0 && hub->zsock != NULL)
     send_gathered(hub, s);
-  ack_sessions_t *l = &hub->acking;
-  for (size_t i = 0; s->acks->listed && i < l->count; i++)
-    if (l->items[i] == s) {
-      l->items[i] = l->items[--l->count];
-      break;
-    }
+  if (s->acks->listed)
+    session_list_remove(&hub->acking, s);
   free(s->acks->items);
   free(s->acks);
   s->acks = NULL;
@@ -586,7 +580,7 @@ void publish_dispose(hub_t *hub) {
   free(hub->publishing.items);
   hub->publishing = (publish_batch_t){0};
   free(hub->acking.items); /* the sessions have ended: nothing is listed */
-  hub->acking = (ack_sessions_t){0};
+  hub->acking = (session_list_t){0};
 }
 
 static int remember_subs(publish_ctx_t *ctx, const match_list_t *m) {

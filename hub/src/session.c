@@ -12,6 +12,7 @@
 #include "keys.h"
 #include "queue_redis.h"
 #include "request.h"
+#include "sbuf.h"
 #include "stafet.h"
 #include "topic.h"
 
@@ -64,6 +65,7 @@ void session_on_hello(hub_t *hub, const uint8_t *rid, size_t rid_len, uint64_t s
   snprintf(s->adapter, sizeof s->adapter, "%s", hello->adapter);
   snprintf(s->instance, sizeof s->instance, "%s", hello->instance ? hello->instance : "");
   s->batch_acks = hello->accepts_publish_acks;
+  s->batch_deliveries = hello->accepts_deliver_batches;
   s->last_recv_ms = s->last_send_ms = hub_now_ms();
   if (dict_set(hub->sessions, rid, rid_len, s) != 0) {
     free(s);
@@ -87,6 +89,9 @@ void session_on_hello(hub_t *hub, const uint8_t *rid, size_t rid_len, uint64_t s
 void session_end(hub_t *hub, session_t *s, const char *why) {
   log_info(&hub->log, "session ended", "session=%s adapter=%s reason=\"%s\"", s->id, s->adapter,
            why);
+  /* Not sent now: durable ones go back to the queue below, and transient
+   * ones are at most once (counted as dropped). */
+  net_session_ended(hub, s);
   while (s->consumers != NULL) {
     consumer_t *c = s->consumers;
     s->consumers = c->next_in_session;
@@ -155,4 +160,19 @@ void session_end_all(hub_t *hub, const char *why) {
     net_send(hub, value, &frame, NULL);
     session_end(hub, value, why);
   }
+}
+
+int session_list_add(session_list_t *l, session_t *s) {
+  if (array_reserve(&l->items, &l->capacity, l->count, sizeof *l->items, 16) != 0)
+    return STAFET_ENOMEM;
+  l->items[l->count++] = s;
+  return 0;
+}
+
+void session_list_remove(session_list_t *l, session_t *s) {
+  for (size_t i = 0; i < l->count; i++)
+    if (l->items[i] == s) {
+      l->items[i] = l->items[--l->count];
+      return;
+    }
 }

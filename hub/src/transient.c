@@ -73,6 +73,7 @@ int transient_unsubscribe(hub_t *hub, session_t *s, const char *name) {
   for (tsub_t **pp = &s->tsubs; *pp != NULL; pp = &(*pp)->next_in_session) {
     if (strcmp((*pp)->name, name) == 0) {
       tsub_t *t = *pp;
+      net_flush_session(hub, s); /* its gathered deliveries name it */
       *pp = t->next_in_session;
       tsub_free(hub, t);
       return 0;
@@ -117,7 +118,7 @@ static void deliver_one(void *target, void *arg) {
     zmq_msg_init(&copy);
     zmq_msg_copy(&copy, f->payload);
   }
-  if (net_send(f->hub, t->session, &frame, &copy) == 0) {
+  if (net_deliver(f->hub, t->session, &frame, &copy, t) == 0) {
     f->hub->stats.transient_delivered++;
     privacy_audit(f->hub, t->session, t->name, f->env, zmq_msg_data(f->payload),
                   zmq_msg_size(f->payload), stripped);

@@ -67,10 +67,16 @@ bool raw_hello(raw_client_t *rc, const char *adapter) {
 }
 
 bool raw_hello_acks(raw_client_t *rc, const char *adapter, bool accepts_publish_acks) {
+  return raw_hello_opts(rc, adapter, accepts_publish_acks, false);
+}
+
+bool raw_hello_opts(raw_client_t *rc, const char *adapter, bool accepts_publish_acks,
+                    bool accepts_deliver_batches) {
   Stafet__Wire__V1__Hello hello = STAFET__WIRE__V1__HELLO__INIT;
   hello.protocol_version = 1;
   hello.adapter = (char *)adapter;
   hello.accepts_publish_acks = accepts_publish_acks;
+  hello.accepts_deliver_batches = accepts_deliver_batches;
   Stafet__Wire__V1__Frame f = STAFET__WIRE__V1__FRAME__INIT;
   f.seq = 1;
   f.body_case = STAFET__WIRE__V1__FRAME__BODY_HELLO;

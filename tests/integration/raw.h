@@ -30,6 +30,10 @@ Stafet__Wire__V1__Frame *raw_recv(raw_client_t *rc, int timeout_ms);
 bool raw_hello(raw_client_t *rc, const char *adapter);
 /* Hello + Welcome; accepts_publish_acks: answers may come as PublishAcks. */
 bool raw_hello_acks(raw_client_t *rc, const char *adapter, bool accepts_publish_acks);
+/* Hello + Welcome with both options: answers may come as PublishAcks, and
+ * deliveries several per message ([Deliver][payload] pairs). */
+bool raw_hello_opts(raw_client_t *rc, const char *adapter, bool accepts_publish_acks,
+                    bool accepts_deliver_batches);
 /* Sends a Publish with the given id and topic (payload "x"); does not wait. */
 int raw_send_publish(raw_client_t *rc, uint64_t seq, const char *id, const char *topic);
 /* Publishes with the given id and topic; returns the answer frame. */

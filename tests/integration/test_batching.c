@@ -19,6 +19,10 @@
  *
  * Queue reads go out several at a time too, and together they never ask for
  * more than the consumer's window.
+ *
+ * Deliveries to a client whose Hello accepts deliver batches leave gathered,
+ * several [Deliver][payload] pairs per message, in order; other clients get
+ * one delivery per message.
  */
 #include "admin.h"
 #include "fixture.h"
@@ -28,6 +32,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <zmq.h>
 
 enum { BURST = 200, SEQ0 = 1000, SMALL_MAX = 3, DUP = 55 };
 
@@ -307,6 +312,124 @@ static void test_reads_in_flight_share_the_window(void **state) {
   raw_close(&rc);
 }
 
+static void raw_subscribe(raw_client_t *rc, const char *name, const char *pattern,
+                          Stafet__Wire__V1__SubscriptionMode mode) {
+  char *patterns[] = {(char *)pattern};
+  Stafet__Wire__V1__Subscribe sub = STAFET__WIRE__V1__SUBSCRIBE__INIT;
+  sub.name = (char *)name;
+  sub.patterns = patterns;
+  sub.n_patterns = 1;
+  sub.mode = mode;
+  sub.credit = 1000;
+  Stafet__Wire__V1__Frame f = STAFET__WIRE__V1__FRAME__INIT;
+  f.seq = 7;
+  f.body_case = STAFET__WIRE__V1__FRAME__BODY_SUBSCRIBE;
+  f.subscribe = &sub;
+  assert_int_equal(raw_send(rc, &f, NULL, 0), 0);
+  Stafet__Wire__V1__Frame *ack = raw_recv(rc, 5000);
+  assert_non_null(ack);
+  assert_int_equal(ack->body_case, STAFET__WIRE__V1__FRAME__BODY_SUBSCRIBE_ACK);
+  stafet__wire__v1__frame__free_unpacked(ack, NULL);
+}
+
+/* Deliveries as a subscriber sees them: per subscription, the next expected
+ * message of the burst; and how many ZeroMQ messages carried them. */
+typedef struct received {
+  int next_live, next_durable, messages, pairs_max;
+} received_t;
+
+/* Reads one ZeroMQ message of [Deliver][payload] pairs and checks each
+ * delivery is the next of its subscription, with that message's payload. */
+static void receive_message(raw_client_t *rc, received_t *r) {
+  zmq_pollitem_t item = {rc->sock, 0, ZMQ_POLLIN, 0};
+  assert_int_equal(zmq_poll(&item, 1, 10000), 1);
+  int pairs = 0, more = 1;
+  while (more) {
+    zmq_msg_t head, body;
+    zmq_msg_init(&head);
+    zmq_msg_init(&body);
+    assert_true(zmq_msg_recv(&head, rc->sock, 0) >= 0);
+    assert_true(zmq_msg_more(&head)); /* every Deliver has its payload part */
+    assert_true(zmq_msg_recv(&body, rc->sock, 0) >= 0);
+    more = zmq_msg_more(&body);
+    Stafet__Wire__V1__Frame *f =
+        stafet__wire__v1__frame__unpack(NULL, zmq_msg_size(&head), zmq_msg_data(&head));
+    assert_non_null(f);
+    if (f->body_case == STAFET__WIRE__V1__FRAME__BODY_HEARTBEAT) {
+      assert_int_equal(pairs, 0); /* a message of its own */
+      stafet__wire__v1__frame__free_unpacked(f, NULL);
+      zmq_msg_close(&head);
+      zmq_msg_close(&body);
+      return;
+    }
+    assert_int_equal(f->body_case, STAFET__WIRE__V1__FRAME__BODY_DELIVER);
+    bool live = strcmp(f->deliver->subscription, "live") == 0;
+    int *next = live ? &r->next_live : &r->next_durable;
+    char want[32];
+    snprintf(want, sizeof want, "burst-%d", *next);
+    assert_string_equal(f->deliver->envelope->message_id, want);
+    assert_int_equal(zmq_msg_size(&body), strlen(want));
+    assert_memory_equal(zmq_msg_data(&body), want, strlen(want));
+    (*next)++;
+    pairs++;
+    stafet__wire__v1__frame__free_unpacked(f, NULL);
+    zmq_msg_close(&head);
+    zmq_msg_close(&body);
+  }
+  r->messages++;
+  if (pairs > r->pairs_max)
+    r->pairs_max = pairs;
+}
+
+static void test_deliveries_come_gathered_to_a_client_that_accepts_them(void **state) {
+  world_t *w = *state;
+  raw_client_t gathered, single, pub;
+  assert_int_equal(raw_open(&gathered, w->hub.endpoint), 0);
+  assert_int_equal(raw_open(&single, w->hub.endpoint), 0);
+  assert_int_equal(raw_open(&pub, w->hub.endpoint), 0);
+  assert_true(raw_hello_opts(&gathered, "sagsoverblik", false, true));
+  assert_true(raw_hello_opts(&single, "sagsoverblik", false, false));
+  assert_true(raw_hello(&pub, "case"));
+  raw_subscribe(&gathered, "live", "case.#", STAFET__WIRE__V1__SUBSCRIPTION_MODE__MODE_TRANSIENT);
+  raw_subscribe(&gathered, "cases", "case.#", STAFET__WIRE__V1__SUBSCRIPTION_MODE__MODE_DURABLE);
+  raw_subscribe(&single, "live", "case.#", STAFET__WIRE__V1__SUBSCRIPTION_MODE__MODE_TRANSIENT);
+
+  /* The burst waits in the socket while the hub is stopped, so the hub has
+   * many deliveries to make at once. */
+  assert_int_equal(kill(w->hub.pid, SIGSTOP), 0);
+  for (int i = 0; i < BURST; i++) {
+    char id[32];
+    snprintf(id, sizeof id, "burst-%d", i);
+    Stafet__Wire__V1__Envelope env = STAFET__WIRE__V1__ENVELOPE__INIT;
+    env.message_id = id;
+    env.topic = "case.opened";
+    Stafet__Wire__V1__Publish p = STAFET__WIRE__V1__PUBLISH__INIT;
+    p.envelope = &env;
+    Stafet__Wire__V1__Frame f = STAFET__WIRE__V1__FRAME__INIT;
+    f.seq = SEQ0 + (uint64_t)i;
+    f.body_case = STAFET__WIRE__V1__FRAME__BODY_PUBLISH;
+    f.publish = &p;
+    assert_int_equal(raw_send(&pub, &f, id, strlen(id)), 0); /* the payload is the id */
+  }
+  assert_int_equal(kill(w->hub.pid, SIGCONT), 0);
+
+  received_t g = {0}, s = {0};
+  while (g.next_live < BURST || g.next_durable < BURST)
+    receive_message(&gathered, &g);
+  while (s.next_live < BURST)
+    receive_message(&single, &s);
+  print_message("%d deliveries in %d messages (at most %d in one); without the option %d in %d\n",
+                2 * BURST, g.messages, g.pairs_max, BURST, s.messages);
+  assert_int_equal(s.next_durable, 0);
+  assert_int_equal(s.messages, BURST); /* one delivery per message */
+  assert_int_equal(s.pairs_max, 1);
+  assert_true(g.pairs_max > 1);
+  assert_true(g.messages <= 2 * BURST / 4); /* one per delivery without gathering */
+  raw_close(&gathered);
+  raw_close(&single);
+  raw_close(&pub);
+}
+
 /* A test that failed while the hub or Redis was stopped must not leave it
  * stopped: a stopped process never acts on the SIGTERM that ends the world. */
 static int world_resume_down(void **state) {
@@ -328,6 +451,8 @@ int main(void) {
                                       world_slow_redis, world_resume_down),
       cmocka_unit_test_setup_teardown(test_reads_in_flight_share_the_window, world_slow_redis,
                                       world_resume_down),
+      cmocka_unit_test_setup_teardown(test_deliveries_come_gathered_to_a_client_that_accepts_them,
+                                      world_default, world_resume_down),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }

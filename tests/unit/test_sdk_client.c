@@ -68,6 +68,7 @@ struct fake_hub {
   struct {
     unsigned char *frame, *payload;
     size_t frame_len, payload_len;
+    int joined; /* the next one goes in the same message (gathered deliveries) */
   } out[MAX_OUT];
   size_t n_out;
 };
@@ -277,9 +278,11 @@ static int hub_receive(fake_hub_t *h) {
 static void hub_send_pending(fake_hub_t *h) {
   pthread_mutex_lock(&h->mu);
   for (size_t i = 0; i < h->n_out; i++) {
-    zmq_send(h->router, h->peer, h->peer_len, ZMQ_SNDMORE);
+    if (i == 0 || !h->out[i - 1].joined)
+      zmq_send(h->router, h->peer, h->peer_len, ZMQ_SNDMORE);
     zmq_send(h->router, h->out[i].frame, h->out[i].frame_len, ZMQ_SNDMORE);
-    zmq_send(h->router, h->out[i].payload, h->out[i].payload_len, 0);
+    zmq_send(h->router, h->out[i].payload, h->out[i].payload_len,
+             h->out[i].joined ? ZMQ_SNDMORE : 0);
     free(h->out[i].frame);
     free(h->out[i].payload);
   }
@@ -383,8 +386,9 @@ static int hub_wait_count(fake_hub_t *h, body_t body, int n, int timeout_ms) {
 }
 
 /* Queues a frame (and payload) for the hub thread to send to the client. */
-static void hub_push(fake_hub_t *h, frame_t *f, const void *payload, size_t len) {
-  pthread_mutex_lock(&h->mu);
+/* Queues a message for the hub thread to send; with h->mu held by the caller. */
+static void hub_push_locked(fake_hub_t *h, frame_t *f, const void *payload, size_t len,
+                            int joined) {
   assert_true(h->n_out < MAX_OUT);
   size_t n = stafet__wire__v1__frame__get_packed_size(f);
   h->out[h->n_out].frame = malloc(n);
@@ -392,7 +396,13 @@ static void hub_push(fake_hub_t *h, frame_t *f, const void *payload, size_t len)
   h->out[h->n_out].payload = malloc(len + 1);
   memcpy(h->out[h->n_out].payload, payload, len);
   h->out[h->n_out].payload_len = len;
+  h->out[h->n_out].joined = joined;
   h->n_out++;
+}
+
+static void hub_push(fake_hub_t *h, frame_t *f, const void *payload, size_t len) {
+  pthread_mutex_lock(&h->mu);
+  hub_push_locked(h, f, payload, len, 0);
   pthread_mutex_unlock(&h->mu);
 }
 
@@ -807,6 +817,67 @@ static void test_subscribe_deliver_ack(void **state) {
   finish(c, h);
 }
 
+/* What a run of deliveries looked like, in the order the callback saw them. */
+typedef struct seen_many {
+  int n;
+  char delivery_id[8][32], payload[8][32];
+} seen_many_t;
+
+static void on_deliver_many(stafet_client_t *c, const stafet_delivery_t *d, void *arg) {
+  (void)c;
+  seen_many_t *s = arg;
+  if (s->n >= 8)
+    return;
+  snprintf(s->delivery_id[s->n], sizeof s->delivery_id[0], "%s", d->delivery_id);
+  snprintf(s->payload[s->n], sizeof s->payload[0], "%.*s", (int)d->payload_len,
+           (const char *)d->payload);
+  s->n++;
+}
+
+/* A hub may gather deliveries into one message of [Deliver][payload] pairs
+ * (the client's Hello says it reads them): each pair is one delivery, in
+ * order, with its own payload. */
+static void test_gathered_deliveries_in_one_message(void **state) {
+  fixture_t *fx = *state;
+  fake_hub_t *h;
+  stafet_client_t *c = connected(fx, policy_ok, 0, 0, &h);
+  pthread_mutex_lock(&h->mu);
+  assert_true(h->recs[0].f->hello->accepts_deliver_batches);
+  pthread_mutex_unlock(&h->mu);
+  seen_many_t seen = {0};
+  stafet_subscription_t def = borgerservice();
+  assert_int_equal(stafet_client_subscribe(c, &def, on_deliver_many, &seen, WAIT_MS), 0);
+
+  pthread_mutex_lock(&h->mu); /* all three queued before the hub thread sends */
+  for (int i = 0; i < 3; i++) {
+    char id[32], payload[32];
+    snprintf(id, sizeof id, "1732412345678-%d", i);
+    snprintf(payload, sizeof payload, "event-%d", i);
+    frame_t f = STAFET__WIRE__V1__FRAME__INIT;
+    Stafet__Wire__V1__Deliver d = STAFET__WIRE__V1__DELIVER__INIT;
+    Stafet__Wire__V1__Envelope env = STAFET__WIRE__V1__ENVELOPE__INIT;
+    env.message_id = id;
+    env.topic = "cpr.person.relocated";
+    d.subscription = "borgerservice";
+    d.delivery_id = id;
+    d.delivery_count = 1;
+    d.envelope = &env;
+    f.body_case = B(DELIVER);
+    f.deliver = &d;
+    hub_push_locked(h, &f, payload, strlen(payload), i < 2);
+  }
+  pthread_mutex_unlock(&h->mu);
+  WAIT_FOR(c, seen.n == 3);
+  for (int i = 0; i < 3; i++) {
+    char id[32], payload[32];
+    snprintf(id, sizeof id, "1732412345678-%d", i);
+    snprintf(payload, sizeof payload, "event-%d", i);
+    assert_string_equal(seen.delivery_id[i], id);
+    assert_string_equal(seen.payload[i], payload);
+  }
+  finish(c, h);
+}
+
 static void test_subscription_conflict_maps_to_eexist(void **state) {
   fixture_t *fx = *state;
   fake_hub_t *h;
@@ -915,6 +986,7 @@ int main(void) {
       cmocka_unit_test_setup_teardown(test_invalid_topic_fails_for_good, setup, teardown),
       cmocka_unit_test_setup_teardown(test_local_checks_and_outbox_bound, setup, teardown),
       cmocka_unit_test_setup_teardown(test_subscribe_deliver_ack, setup, teardown),
+      cmocka_unit_test_setup_teardown(test_gathered_deliveries_in_one_message, setup, teardown),
       cmocka_unit_test_setup_teardown(test_subscription_conflict_maps_to_eexist, setup, teardown),
       cmocka_unit_test_setup_teardown(test_resubscribe_after_reconnect, setup, teardown),
       cmocka_unit_test_setup_teardown(test_heartbeats_when_quiet, setup, teardown),

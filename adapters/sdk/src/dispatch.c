@@ -1,10 +1,11 @@
 /*
  * dispatch.c — everything the hub sends, one handler per frame type.
  *
- * A message is [Frame] or [Frame][payload]. Frame 0 is decoded; the payload
- * of a Deliver is handed to the callback straight from the ZeroMQ message,
- * without a copy. Answers are matched to what they answer by Frame.seq: the
- * outbox for publishes, the remembered subscriptions for Subscribe, the
+ * A message is [Frame] or [Frame][payload], or, because the Hello says this
+ * client accepts deliver batches, several [Frame][payload] pairs (gathered
+ * deliveries). Each Frame is decoded; the payload of a Deliver is handed to
+ * the callback straight from the ZeroMQ message, without a copy. Answers are matched to what they
+ * answer by Frame.seq: the outbox for publishes, the remembered subscriptions for Subscribe, the
  * waiting calls for Unsubscribe; an Error that matches nothing goes to the
  * error callback. Any frame at all is a sign of life (last_recv).
  */
@@ -157,38 +158,37 @@ static int recv_part(void *sock, zmq_msg_t *m) {
   return zmq_errno() == EAGAIN ? 0 : STAFET_EIO;
 }
 
-/* Drops the rest of a message of more than two parts. */
-static void drain_parts(void *sock) {
-  int more = 1;
-  size_t len = sizeof more;
-  while (zmq_getsockopt(sock, ZMQ_RCVMORE, &more, &len) == 0 && more) {
-    zmq_msg_t m;
-    if (recv_part(sock, &m) <= 0)
-      return;
-    zmq_msg_close(&m);
-  }
-}
-
-/* Receives and handles one message. 1 handled, 0 nothing waiting, <0 error. */
-static int dispatch_one(stafet_client_t *c) {
-  zmq_msg_t head, body;
-  int rc = recv_part(c->sock, &head);
-  if (rc <= 0)
-    return rc;
-  int has_body = zmq_msg_more(&head) && recv_part(c->sock, &body) == 1;
-  if (has_body)
-    drain_parts(c->sock);
-  c->last_recv = sdk_now_ms();
+/* Decodes and handles one [Frame] or [Frame][payload] (head, and body if
+ * has_body), then frees them. */
+static void handle_part(stafet_client_t *c, zmq_msg_t *head, zmq_msg_t *body, int has_body) {
   Stafet__Wire__V1__Frame *f =
-      stafet__wire__v1__frame__unpack(NULL, zmq_msg_size(&head), zmq_msg_data(&head));
+      stafet__wire__v1__frame__unpack(NULL, zmq_msg_size(head), zmq_msg_data(head));
   if (f) /* an undecodable frame is still a sign of life; nothing else to do */
-    handle(c, f, has_body ? &body : NULL);
+    handle(c, f, has_body ? body : NULL);
   if (f)
     stafet__wire__v1__frame__free_unpacked(f, NULL);
-  zmq_msg_close(&head);
+  zmq_msg_close(head);
   if (has_body)
-    zmq_msg_close(&body);
-  return 1;
+    zmq_msg_close(body);
+}
+
+/* Receives and handles one message, pair by pair. 1 handled, 0 nothing
+ * waiting, <0 error. */
+static int dispatch_one(stafet_client_t *c) {
+  zmq_msg_t head, body;
+  void *sock = c->sock;
+  int rc = recv_part(sock, &head);
+  if (rc <= 0)
+    return rc;
+  c->last_recv = sdk_now_ms();
+  for (;;) {
+    int has_body = zmq_msg_more(&head) && recv_part(sock, &body) == 1;
+    int more = has_body && zmq_msg_more(&body);
+    handle_part(c, &head, &body, has_body);
+    /* A callback may have ended the session: the rest went with its socket. */
+    if (!more || c->sock != sock || recv_part(sock, &head) != 1)
+      return 1;
+  }
 }
 
 int sdk_dispatch_all(stafet_client_t *c) {

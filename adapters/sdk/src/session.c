@@ -50,7 +50,8 @@ static int send_hello(stafet_client_t *c) {
   h.adapter = c->adapter;
   h.instance = c->instance;
   h.heartbeat_ms = c->heartbeat_opt;
-  h.accepts_publish_acks = 1; /* dispatch.c reads PublishAcks */
+  h.accepts_publish_acks = 1;    /* dispatch.c reads PublishAcks */
+  h.accepts_deliver_batches = 1; /* and messages of several [Deliver][payload] pairs */
   f.body_case = STAFET__WIRE__V1__FRAME__BODY_HELLO;
   f.hello = &h;
   int rc = sdk_send_frame(c, &f, &c->hello_seq);
