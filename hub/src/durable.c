@@ -182,6 +182,8 @@ static size_t deliver_entries(hub_t *hub, dsub_t *sub, read_ctx_t *ctx, redisRep
       if (unsent != NULL)
         unsent[n_unsent++] = entry->element[0]->str;
   }
+  if (c != NULL) /* a read's entries leave now, together, not at the end of the turn */
+    net_flush_session(hub, c->session);
   if (n_unsent > 0)
     release_ids(hub, sub->name, ctx->session_id, false, unsent, n_unsent, sub->ack_timeout_ms + 1);
   free(unsent);
