@@ -14,7 +14,8 @@
  *
  * Deliveries to a client whose Hello accepts deliver batches are gathered
  * per session and leave as one message of [Deliver][payload] pairs: when the
- * loop turn ends (a prepare handle, before the loop waits), when
+ * loop turn ends (a prepare handle, before the loop waits; durable.c sends
+ * a queue read's deliveries as soon as the read is handled), when
  * DELIVERIES_PER_MESSAGE are gathered, or before any other frame to that
  * session, so frames reach a client in the order they were made. One send of
  * the routing id and one wake-up of ZeroMQ's I/O thread and of the client
