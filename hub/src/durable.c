@@ -21,6 +21,7 @@
 #include "privacy.h"
 #include "queue_redis.h"
 #include "stafet.h"
+#include "stafet/wire/v1/packed.pb-c.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -137,18 +138,19 @@ static int deliver_entry(hub_t *hub, consumer_t *c, const char *id, const redisR
     dead_letter(hub, c->sub, &id, 1, "corrupt_entry");
     return 0;
   }
-  Stafet__Wire__V1__Deliver d = STAFET__WIRE__V1__DELIVER__INIT;
+  /* The envelope goes on as stored: its bytes, not unpacked and re-packed. */
+  Stafet__Wire__V1__PackedDeliver d = STAFET__WIRE__V1__PACKED_DELIVER__INIT;
   d.subscription = c->sub->name;
   d.delivery_id = (char *)id;
-  d.envelope = env;
+  d.envelope.data = (uint8_t *)e->str;
+  d.envelope.len = e->len;
   d.delivery_count = count;
-  Stafet__Wire__V1__Frame frame = STAFET__WIRE__V1__FRAME__INIT;
-  frame.body_case = STAFET__WIRE__V1__FRAME__BODY_DELIVER;
+  Stafet__Wire__V1__PackedDeliverFrame frame = STAFET__WIRE__V1__PACKED_DELIVER_FRAME__INIT;
   frame.deliver = &d;
   zmq_msg_t payload;
   size_t len = p ? p->len : 0;
   bool stripped = privacy_payload_for(hub, c->session, env, p ? p->str : "", len, &payload);
-  int rc = net_deliver(hub, c->session, &frame, &payload, NULL);
+  int rc = net_deliver(hub, c->session, &frame.base, &payload, NULL);
   if (rc == 0) {
     privacy_audit(hub, c->session, c->sub->name, env, p ? p->str : "", len, stripped);
     inflight_add_tagged(&c->inflight, sid,

@@ -239,14 +239,16 @@ void net_close(hub_t *hub);
 int net_send(hub_t *hub, session_t *s, const Stafet__Wire__V1__Frame *frame, zmq_msg_t *payload);
 int net_send_to(hub_t *hub, const uint8_t *rid, size_t rid_len,
                 const Stafet__Wire__V1__Frame *frame, zmq_msg_t *payload);
-/* Sends a Deliver frame (+ payload, consumed) to a session. To a session
- * whose Hello accepts deliver batches it is gathered instead, and sent with
- * the session's other gathered deliveries in one message when the loop turn
- * ends, the gathering is full, or another frame goes to the session first.
- * A gathered delivery that then cannot be sent is, if tsub is not NULL,
- * counted as dropped for it; a durable one stays pending and is redelivered
- * (after the session ends, or its ack time-out). */
-int net_deliver(hub_t *hub, session_t *s, const Stafet__Wire__V1__Frame *frame, zmq_msg_t *payload,
+/* Sends a Deliver frame (+ payload, consumed) to a session: frame is a Frame
+ * or its mirror PackedDeliverFrame (packed.proto, the envelope already
+ * serialized). To a session whose Hello accepts deliver batches it is
+ * gathered instead, and sent with the session's other gathered deliveries in
+ * one message when the loop turn ends, the gathering is full, or another
+ * frame goes to the session first. A gathered delivery that then cannot be
+ * sent is, if tsub is not NULL, counted as dropped for it; a durable one
+ * stays pending and is redelivered (after the session ends, or its ack
+ * time-out). */
+int net_deliver(hub_t *hub, session_t *s, const ProtobufCMessage *frame, zmq_msg_t *payload,
                 tsub_t *tsub);
 /* Sends what the session has gathered (before one of its tsubs goes). */
 void net_flush_session(hub_t *hub, session_t *s);
@@ -325,8 +327,11 @@ int transient_subscribe(hub_t *hub, session_t *s, const Stafet__Wire__V1__Subscr
                         size_t err_size, Stafet__Wire__V1__ErrorCode *code);
 int transient_unsubscribe(hub_t *hub, session_t *s, const char *name);
 void transient_free_all(hub_t *hub, session_t *s);
-/* env->topic must have passed topic_validate(). */
-void transient_deliver(hub_t *hub, const Stafet__Wire__V1__Envelope *env, zmq_msg_t *payload);
+/* Hands a message to the matching transient subscribers; env_bytes is env
+ * packed, passed on to each as it is. env->topic must have passed
+ * topic_validate(). */
+void transient_deliver(hub_t *hub, const Stafet__Wire__V1__Envelope *env, const uint8_t *env_bytes,
+                       size_t env_len, zmq_msg_t *payload);
 /* Hands an accepted message to the other hubs' transient subscribers (only
  * while some other hub has any). */
 void transient_fanout(hub_t *hub, const Stafet__Wire__V1__Envelope *env, zmq_msg_t *payload);

@@ -96,14 +96,18 @@ static void schedule_drain(hub_t *hub) {
     uv_idle_start(&hub->zidle, on_idle);
 }
 
-int net_send_to(hub_t *hub, const uint8_t *rid, size_t rid_len,
-                const Stafet__Wire__V1__Frame *frame, zmq_msg_t *payload) {
-  size_t len = stafet__wire__v1__frame__get_packed_size(frame);
+/* Packs m (a Frame, or a mirror of one: packed.proto) and sends it. */
+static int send_packed(hub_t *hub, const uint8_t *rid, size_t rid_len, const ProtobufCMessage *m,
+                       zmq_msg_t *payload) {
+  size_t len = protobuf_c_message_get_packed_size(m);
   uint8_t stackbuf[512];
   uint8_t *buf = len <= sizeof stackbuf ? stackbuf : malloc(len);
-  if (buf == NULL)
+  if (buf == NULL) {
+    if (payload != NULL)
+      zmq_msg_close(payload);
     return STAFET_ENOMEM;
-  stafet__wire__v1__frame__pack(frame, buf);
+  }
+  protobuf_c_message_pack(m, buf);
   int rc = 0;
   if (zmq_send(hub->zsock, rid, rid_len, ZMQ_SNDMORE | ZMQ_DONTWAIT) < 0) {
     rc = errno == EAGAIN ? STAFET_EFULL : STAFET_ECLOSED;
@@ -207,8 +211,8 @@ static void on_prepare(uv_prepare_t *prepare) {
 }
 
 /* Keeps a delivery in the session's gathering; false if out of memory. */
-static bool gather(hub_t *hub, session_t *s, const Stafet__Wire__V1__Frame *frame,
-                   zmq_msg_t *payload, tsub_t *tsub) {
+static bool gather(hub_t *hub, session_t *s, const ProtobufCMessage *frame, zmq_msg_t *payload,
+                   tsub_t *tsub) {
   if (s->dlv == NULL && (s->dlv = calloc(1, sizeof *s->dlv)) == NULL)
     return false;
   struct dlv_buf *b = s->dlv;
@@ -218,9 +222,9 @@ static bool gather(hub_t *hub, session_t *s, const Stafet__Wire__V1__Frame *fram
     b->listed = true;
   }
   zmq_msg_t *head = &b->parts[2 * b->count];
-  if (zmq_msg_init_size(head, stafet__wire__v1__frame__get_packed_size(frame)) != 0)
+  if (zmq_msg_init_size(head, protobuf_c_message_get_packed_size(frame)) != 0)
     return false;
-  stafet__wire__v1__frame__pack(frame, zmq_msg_data(head)); /* straight into the message */
+  protobuf_c_message_pack(frame, zmq_msg_data(head)); /* straight into the message */
   zmq_msg_init(&b->parts[2 * b->count + 1]);
   zmq_msg_move(&b->parts[2 * b->count + 1], payload);
   zmq_msg_close(payload);
@@ -230,26 +234,35 @@ static bool gather(hub_t *hub, session_t *s, const Stafet__Wire__V1__Frame *fram
   return true;
 }
 
-int net_deliver(hub_t *hub, session_t *s, const Stafet__Wire__V1__Frame *frame, zmq_msg_t *payload,
-                tsub_t *tsub) {
-  if (!s->batch_deliveries || s->dead || !gather(hub, s, frame, payload, tsub))
-    return net_send(hub, s, frame, payload);
-  return 0;
+int net_send_to(hub_t *hub, const uint8_t *rid, size_t rid_len,
+                const Stafet__Wire__V1__Frame *frame, zmq_msg_t *payload) {
+  return send_packed(hub, rid, rid_len, &frame->base, payload);
 }
 
-int net_send(hub_t *hub, session_t *s, const Stafet__Wire__V1__Frame *frame, zmq_msg_t *payload) {
+static int session_send(hub_t *hub, session_t *s, const ProtobufCMessage *m, zmq_msg_t *payload) {
   net_flush_session(hub, s); /* what was gathered for it goes first */
   if (s->dead) {
     if (payload != NULL)
       zmq_msg_close(payload);
     return STAFET_ECLOSED;
   }
-  int rc = net_send_to(hub, s->rid, s->rid_len, frame, payload);
+  int rc = send_packed(hub, s->rid, s->rid_len, m, payload);
   if (rc == STAFET_ECLOSED)
     s->dead = true;
   else if (rc == 0)
     s->last_send_ms = hub_now_ms();
   return rc;
+}
+
+int net_send(hub_t *hub, session_t *s, const Stafet__Wire__V1__Frame *frame, zmq_msg_t *payload) {
+  return session_send(hub, s, &frame->base, payload);
+}
+
+int net_deliver(hub_t *hub, session_t *s, const ProtobufCMessage *frame, zmq_msg_t *payload,
+                tsub_t *tsub) {
+  if (!s->batch_deliveries || s->dead || !gather(hub, s, frame, payload, tsub))
+    return session_send(hub, s, frame, payload);
+  return 0;
 }
 
 void net_send_error(hub_t *hub, const uint8_t *rid, size_t rid_len, uint64_t seq,

@@ -292,7 +292,7 @@ static void publish_accepted(hub_t *hub, publish_ctx_t *ctx, uint32_t stored) {
   log_debug(&hub->log, "publish accepted", "msg_id=%s topic=%s source=%s queues=%u",
             env->message_id, env->topic, env->source, stored);
   send_ack(hub, ctx, false, stored);
-  transient_deliver(hub, env, &ctx->payload);
+  transient_deliver(hub, env, ctx->env_bytes, ctx->env_len, &ctx->payload);
   transient_fanout(hub, env, &ctx->payload);
   if (hub->cfg.redis_wait_replicas > 0) /* else woken when the batch was sent */
     wake_consumers(hub, ctx, false);
@@ -667,6 +667,12 @@ void publish_on_frame(hub_t *hub, session_t *s, Stafet__Wire__V1__Frame *frame,
     goto internal_ctx;
   free(m.items);
   m.items = NULL;
+  /* Packed once: stored as it is, and passed on as it is to transient subscribers. */
+  ctx->env_len = stafet__wire__v1__envelope__get_packed_size(env);
+  ctx->env_bytes = malloc(ctx->env_len ? ctx->env_len : 1);
+  if (ctx->env_bytes == NULL)
+    goto internal_ctx;
+  stafet__wire__v1__envelope__pack(env, ctx->env_bytes);
   if (ctx->n_subs == 0 && has_transient_match(hub, env->topic)) {
     publish_accepted(hub, ctx, 0);
     publish_ctx_free(ctx);
@@ -677,11 +683,6 @@ void publish_on_frame(hub_t *hub, session_t *s, Stafet__Wire__V1__Frame *frame,
     publish_ctx_free(ctx);
     return;
   }
-  ctx->env_len = stafet__wire__v1__envelope__get_packed_size(env);
-  ctx->env_bytes = malloc(ctx->env_len ? ctx->env_len : 1);
-  if (ctx->env_bytes == NULL)
-    goto internal_ctx;
-  stafet__wire__v1__envelope__pack(env, ctx->env_bytes);
   if (publish_enqueue(hub, ctx) != 0)
     goto internal_ctx;
   return;

@@ -14,6 +14,7 @@
 #include "queue_redis.h"
 #include "stafet.h"
 #include "stafet/wire/v1/hub.pb-c.h"
+#include "stafet/wire/v1/packed.pb-c.h"
 #include "topic.h"
 
 #include <stdlib.h>
@@ -93,6 +94,7 @@ void transient_free_all(hub_t *hub, session_t *s) {
 typedef struct fanout {
   hub_t *hub;
   const Stafet__Wire__V1__Envelope *env;
+  ProtobufCBinaryData env_bytes; /* env, packed once for every subscriber */
   zmq_msg_t *payload;
 } fanout_t;
 
@@ -101,13 +103,12 @@ static void deliver_one(void *target, void *arg) {
   fanout_t *f = arg;
   if (!filter_match(t->filter, f->env))
     return;
-  Stafet__Wire__V1__Deliver d = STAFET__WIRE__V1__DELIVER__INIT;
+  Stafet__Wire__V1__PackedDeliver d = STAFET__WIRE__V1__PACKED_DELIVER__INIT;
   d.subscription = t->name;
   d.delivery_id = (char *)"";
-  d.envelope = (Stafet__Wire__V1__Envelope *)f->env;
+  d.envelope = f->env_bytes;
   d.delivery_count = 1;
-  Stafet__Wire__V1__Frame frame = STAFET__WIRE__V1__FRAME__INIT;
-  frame.body_case = STAFET__WIRE__V1__FRAME__BODY_DELIVER;
+  Stafet__Wire__V1__PackedDeliverFrame frame = STAFET__WIRE__V1__PACKED_DELIVER_FRAME__INIT;
   frame.deliver = &d;
   zmq_msg_t copy;
   bool stripped = false;
@@ -118,7 +119,7 @@ static void deliver_one(void *target, void *arg) {
     zmq_msg_init(&copy);
     zmq_msg_copy(&copy, f->payload);
   }
-  if (net_deliver(f->hub, t->session, &frame, &copy, t) == 0) {
+  if (net_deliver(f->hub, t->session, &frame.base, &copy, t) == 0) {
     f->hub->stats.transient_delivered++;
     privacy_audit(f->hub, t->session, t->name, f->env, zmq_msg_data(f->payload),
                   zmq_msg_size(f->payload), stripped);
@@ -128,8 +129,9 @@ static void deliver_one(void *target, void *arg) {
   }
 }
 
-void transient_deliver(hub_t *hub, const Stafet__Wire__V1__Envelope *env, zmq_msg_t *payload) {
-  fanout_t f = {hub, env, payload};
+void transient_deliver(hub_t *hub, const Stafet__Wire__V1__Envelope *env, const uint8_t *env_bytes,
+                       size_t env_len, zmq_msg_t *payload) {
+  fanout_t f = {hub, env, {env_len, (uint8_t *)env_bytes}, payload};
   router_match_valid(hub->transient_routes, env->topic, deliver_one, &f);
 }
 
@@ -168,7 +170,13 @@ void transient_on_fanout(hub_t *hub, const uint8_t *data, size_t len) {
   zmq_msg_init_size(&payload, f->payload.len);
   if (f->payload.len)
     memcpy(zmq_msg_data(&payload), f->payload.data, f->payload.len);
-  transient_deliver(hub, f->envelope, &payload);
+  size_t env_len = stafet__wire__v1__envelope__get_packed_size(f->envelope);
+  uint8_t *env_bytes = malloc(env_len ? env_len : 1);
+  if (env_bytes != NULL) {
+    stafet__wire__v1__envelope__pack(f->envelope, env_bytes);
+    transient_deliver(hub, f->envelope, env_bytes, env_len, &payload);
+  }
+  free(env_bytes);
   zmq_msg_close(&payload);
   stafet__wire__v1__fanout__free_unpacked(f, NULL);
 }
