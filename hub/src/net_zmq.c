@@ -7,8 +7,10 @@
  * after every send we re-check via an idle handle, because a send can consume
  * the edge that announced pending input.
  *
- * Each inbound message is [routing id][frame 0][payload?]; anything else is
- * answered with MALFORMED_FRAME. ZMQ_ROUTER_MANDATORY makes a send to a
+ * Each inbound message is [routing id][frame 0][payload?], or [routing id]
+ * followed by several [Frame][payload] pairs (the Welcome says the hub takes
+ * them; libstafet gathers its publishes so); anything else is answered with
+ * MALFORMED_FRAME. ZMQ_ROUTER_MANDATORY makes a send to a
  * vanished peer fail (EHOSTUNREACH) instead of vanishing silently, so the
  * session can be ended and its deliveries handed to others.
  *
@@ -288,6 +290,11 @@ void net_send_error(hub_t *hub, const uint8_t *rid, size_t rid_len, uint64_t seq
   (void)net_send_to(hub, rid, rid_len, &frame, NULL);
 }
 
+/* Frames in one message from a client: one, two ([Frame][payload]), or up to
+ * PAIRS_PER_MESSAGE [Frame][payload] pairs (Welcome.accepts_publish_batches). */
+#define PAIRS_PER_MESSAGE 256
+#define PARTS_MAX         (2 * PAIRS_PER_MESSAGE)
+
 /* Reads the rest of a message we will not use. */
 static void discard_rest(void *sock) {
   int more = 1;
@@ -300,42 +307,65 @@ static void discard_rest(void *sock) {
   }
 }
 
-/* Receives one whole message; returns 1 if one was handled, 0 if none waiting. */
+/* Checks one [Frame][payload?] of a message; false (and an Error sent) if too large. */
+static bool parts_fit(hub_t *hub, const uint8_t *rid, size_t rid_len, zmq_msg_t *head,
+                      zmq_msg_t *body) {
+  if (zmq_msg_size(head) <= hub->cfg.max_frame_bytes &&
+      (body == NULL || zmq_msg_size(body) <= hub->cfg.max_frame_bytes))
+    return true;
+  net_send_error(hub, rid, rid_len, 0, STAFET__WIRE__V1__ERROR_CODE__ERROR_FRAME_TOO_LARGE,
+                 "frame larger than max_frame_bytes=%llu",
+                 (unsigned long long)hub->cfg.max_frame_bytes);
+  return false;
+}
+
+/* Receives one whole message; returns 1 if one was handled, 0 if none waiting.
+ * Its frames are received before any is handled, so a message of the wrong
+ * shape is refused whole. */
 static int recv_one(hub_t *hub) {
-  zmq_msg_t parts[3];
-  int n = 0;
-  for (int i = 0; i < 3; i++)
-    zmq_msg_init(&parts[i]);
-  if (zmq_msg_recv(&parts[0], hub->zsock, ZMQ_DONTWAIT) < 0) {
-    zmq_msg_close(&parts[0]);
+  zmq_msg_t rid_msg;
+  zmq_msg_init(&rid_msg);
+  if (zmq_msg_recv(&rid_msg, hub->zsock, ZMQ_DONTWAIT) < 0) {
+    zmq_msg_close(&rid_msg);
     return 0;
   }
-  n = 1;
-  while (n < 3 && zmq_msg_more(&parts[n - 1])) {
-    if (zmq_msg_recv(&parts[n], hub->zsock, 0) < 0)
+  static zmq_msg_t parts[PARTS_MAX]; /* one loop thread */
+  size_t n = 0;
+  bool more = zmq_msg_more(&rid_msg);
+  while (more && n < PARTS_MAX) {
+    zmq_msg_init(&parts[n]);
+    if (zmq_msg_recv(&parts[n], hub->zsock, 0) < 0) {
+      zmq_msg_close(&parts[n]);
       break;
-    n++;
+    }
+    more = zmq_msg_more(&parts[n++]);
   }
-  hub->stats.frames_in++;
-  const uint8_t *rid = zmq_msg_data(&parts[0]);
-  size_t rid_len = zmq_msg_size(&parts[0]);
-  if (zmq_msg_more(&parts[n - 1])) {
+  const uint8_t *rid = zmq_msg_data(&rid_msg);
+  size_t rid_len = zmq_msg_size(&rid_msg);
+  if (more) {
     discard_rest(hub->zsock);
     net_send_error(hub, rid, rid_len, 0, STAFET__WIRE__V1__ERROR_CODE__ERROR_MALFORMED_FRAME,
-                   "a message has at most 2 frames: Frame and payload");
-  } else if (n < 2) {
+                   "a message has at most %d [Frame][payload] pairs", PAIRS_PER_MESSAGE);
+  } else if (n == 0) {
     net_send_error(hub, rid, rid_len, 0, STAFET__WIRE__V1__ERROR_CODE__ERROR_MALFORMED_FRAME,
                    "empty message: expected a Frame");
-  } else if (zmq_msg_size(&parts[1]) > hub->cfg.max_frame_bytes ||
-             (n == 3 && zmq_msg_size(&parts[2]) > hub->cfg.max_frame_bytes)) {
-    net_send_error(hub, rid, rid_len, 0, STAFET__WIRE__V1__ERROR_CODE__ERROR_FRAME_TOO_LARGE,
-                   "frame larger than max_frame_bytes=%llu",
-                   (unsigned long long)hub->cfg.max_frame_bytes);
-  } else {
-    hub_dispatch(hub, rid, rid_len, &parts[1], n == 3 ? &parts[2] : NULL);
+  } else if (n > 2 && n % 2 != 0) {
+    net_send_error(hub, rid, rid_len, 0, STAFET__WIRE__V1__ERROR_CODE__ERROR_MALFORMED_FRAME,
+                   "a message of %zu frames: more than 2 frames must be [Frame][payload] pairs", n);
+  } else if (n <= 2) {
+    hub->stats.frames_in++;
+    if (parts_fit(hub, rid, rid_len, &parts[0], n == 2 ? &parts[1] : NULL))
+      hub_dispatch(hub, rid, rid_len, &parts[0], n == 2 ? &parts[1] : NULL);
+  } else { /* each pair as if it had come alone */
+    for (size_t i = 0; i < n; i += 2) {
+      hub->stats.frames_in++;
+      if (parts_fit(hub, rid, rid_len, &parts[i], &parts[i + 1]))
+        hub_dispatch(hub, rid, rid_len, &parts[i], &parts[i + 1]);
+    }
   }
-  for (int i = 0; i < 3; i++)
+  for (size_t i = 0; i < n; i++)
     zmq_msg_close(&parts[i]);
+  zmq_msg_close(&rid_msg);
   return 1;
 }
 

@@ -76,6 +76,7 @@ void session_on_hello(hub_t *hub, const uint8_t *rid, size_t rid_len, uint64_t s
   welcome.session_id = s->id;
   welcome.heartbeat_ms = (uint32_t)hub->cfg.heartbeat_ms;
   welcome.max_frame_bytes = (uint32_t)hub->cfg.max_frame_bytes;
+  welcome.accepts_publish_batches = true; /* net_zmq.c reads [Frame][payload] pairs */
   Stafet__Wire__V1__Frame frame = STAFET__WIRE__V1__FRAME__INIT;
   frame.seq = seq;
   frame.body_case = STAFET__WIRE__V1__FRAME__BODY_WELCOME;

@@ -89,7 +89,7 @@ bool raw_hello_opts(raw_client_t *rc, const char *adapter, bool accepts_publish_
   return ok;
 }
 
-int raw_send_publish(raw_client_t *rc, uint64_t seq, const char *id, const char *topic) {
+uint8_t *raw_pack_publish(uint64_t seq, const char *id, const char *topic, size_t *len) {
   Stafet__Wire__V1__Envelope env = STAFET__WIRE__V1__ENVELOPE__INIT;
   env.message_id = (char *)id;
   env.topic = (char *)topic;
@@ -99,7 +99,19 @@ int raw_send_publish(raw_client_t *rc, uint64_t seq, const char *id, const char 
   f.seq = seq;
   f.body_case = STAFET__WIRE__V1__FRAME__BODY_PUBLISH;
   f.publish = &pub;
-  return raw_send(rc, &f, "x", 1);
+  *len = stafet__wire__v1__frame__get_packed_size(&f);
+  uint8_t *buf = malloc(*len ? *len : 1);
+  stafet__wire__v1__frame__pack(&f, buf);
+  return buf;
+}
+
+int raw_send_publish(raw_client_t *rc, uint64_t seq, const char *id, const char *topic) {
+  size_t lens[2] = {0, 1};
+  uint8_t *frame = raw_pack_publish(seq, id, topic, &lens[0]);
+  const void *parts[2] = {frame, "x"};
+  int rc_ = raw_send_bytes(rc, parts, lens, 2);
+  free(frame);
+  return rc_;
 }
 
 Stafet__Wire__V1__Frame *raw_publish(raw_client_t *rc, uint64_t seq, const char *id,

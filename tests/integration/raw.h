@@ -10,6 +10,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 typedef struct raw_client {
   void *ctx;
@@ -34,6 +35,9 @@ bool raw_hello_acks(raw_client_t *rc, const char *adapter, bool accepts_publish_
  * deliveries several per message ([Deliver][payload] pairs). */
 bool raw_hello_opts(raw_client_t *rc, const char *adapter, bool accepts_publish_acks,
                     bool accepts_deliver_batches);
+/* A packed Publish frame with the given seq, id and topic; *len gets its
+ * size (caller frees). */
+uint8_t *raw_pack_publish(uint64_t seq, const char *id, const char *topic, size_t *len);
 /* Sends a Publish with the given id and topic (payload "x"); does not wait. */
 int raw_send_publish(raw_client_t *rc, uint64_t seq, const char *id, const char *topic);
 /* Publishes with the given id and topic; returns the answer frame. */

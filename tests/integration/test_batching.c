@@ -22,7 +22,9 @@
  *
  * Deliveries to a client whose Hello accepts deliver batches leave gathered,
  * several [Deliver][payload] pairs per message, in order; other clients get
- * one delivery per message.
+ * one delivery per message. The other way, a client may send several
+ * [Frame][payload] pairs in one message: each is handled as if it had come
+ * alone, and a message of the wrong shape is refused whole.
  */
 #include "admin.h"
 #include "fixture.h"
@@ -430,6 +432,61 @@ static void test_deliveries_come_gathered_to_a_client_that_accepts_them(void **s
   raw_close(&pub);
 }
 
+static void test_publishes_in_pairs_are_each_handled_as_if_alone(void **state) {
+  world_t *w = *state;
+  const stafet_subscription_t def = {
+      .name = "claims", .patterns = PATTERNS("debt.#"), .n_patterns = 1};
+  define_subscriptions(w, "debitorvagten", &def, 1);
+  raw_client_t rc;
+  assert_int_equal(raw_open(&rc, w->hub.endpoint), 0);
+  assert_true(raw_hello(&rc, "debtor"));
+
+  /* Three pairs: a payload, an empty payload, a topic the hub refuses. */
+  size_t lens[6];
+  uint8_t *frames[3] = {raw_pack_publish(21, "pair-1", "debt.claim.created", &lens[0]),
+                        raw_pack_publish(22, "pair-2", "debt.claim.created", &lens[2]),
+                        raw_pack_publish(23, "pair-3", "Debt.Claim", &lens[4])};
+  const void *parts[6] = {frames[0], "first", frames[1], "", frames[2], "third"};
+  lens[1] = 5, lens[3] = 0, lens[5] = 5;
+  assert_int_equal(raw_send_bytes(&rc, parts, lens, 6), 0);
+  bool answered[3] = {false}; /* by seq: a refusal comes before the store's acks */
+  for (int n = 0; n < 3; n++) {
+    Stafet__Wire__V1__Frame *f = raw_recv(&rc, 5000);
+    assert_non_null(f);
+    assert_true(f->seq >= 21 && f->seq <= 23);
+    assert_false(answered[f->seq - 21]);
+    answered[f->seq - 21] = true;
+    if (f->seq < 23) {
+      assert_int_equal(f->body_case, STAFET__WIRE__V1__FRAME__BODY_PUBLISH_ACK);
+      assert_int_equal(f->publish_ack->durable_queues, 1);
+    } else {
+      assert_int_equal(f->body_case, STAFET__WIRE__V1__FRAME__BODY_ERROR);
+      assert_int_equal(f->error->code, STAFET__WIRE__V1__ERROR_CODE__ERROR_INVALID_TOPIC);
+    }
+    stafet__wire__v1__frame__free_unpacked(f, NULL);
+  }
+  assert_int_equal(th_redis_int(&w->redis, "XLEN stafet:q:{claims}"), 2);
+
+  /* Two pairs and a lone Frame: refused whole, nothing stored. */
+  const void *odd[5] = {frames[0], "first", frames[1], "", frames[2]};
+  size_t odd_lens[5] = {lens[0], 5, lens[2], 0, lens[4]};
+  uint8_t *fresh = raw_pack_publish(24, "pair-4", "debt.claim.created", &odd_lens[0]);
+  odd[0] = fresh;
+  assert_int_equal(raw_send_bytes(&rc, odd, odd_lens, 5), 0);
+  Stafet__Wire__V1__Frame *f = raw_recv(&rc, 5000);
+  assert_non_null(f);
+  assert_int_equal(f->body_case, STAFET__WIRE__V1__FRAME__BODY_ERROR);
+  assert_int_equal(f->error->code, STAFET__WIRE__V1__ERROR_CODE__ERROR_MALFORMED_FRAME);
+  assert_non_null(strstr(f->error->text, "pairs"));
+  stafet__wire__v1__frame__free_unpacked(f, NULL);
+  assert_int_equal(th_redis_dedupe_count(&w->redis, "pair-4"), 0);
+  assert_int_equal(th_redis_int(&w->redis, "XLEN stafet:q:{claims}"), 2);
+  for (int i = 0; i < 3; i++)
+    free(frames[i]);
+  free(fresh);
+  raw_close(&rc);
+}
+
 /* A test that failed while the hub or Redis was stopped must not leave it
  * stopped: a stopped process never acts on the SIGTERM that ends the world. */
 static int world_resume_down(void **state) {
@@ -452,6 +509,8 @@ int main(void) {
       cmocka_unit_test_setup_teardown(test_reads_in_flight_share_the_window, world_slow_redis,
                                       world_resume_down),
       cmocka_unit_test_setup_teardown(test_deliveries_come_gathered_to_a_client_that_accepts_them,
+                                      world_default, world_resume_down),
+      cmocka_unit_test_setup_teardown(test_publishes_in_pairs_are_each_handled_as_if_alone,
                                       world_default, world_resume_down),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);

@@ -44,6 +44,8 @@ typedef struct rec {
   frame_t *f;
   unsigned char *payload; /* NULL when the message had one part */
   size_t payload_len;
+  int message; /* which message (counted from 0) it came in */
+  int pairs;   /* [Frame][payload] pairs in that message (1 for a lone frame) */
 } rec_t;
 
 typedef struct fake_hub fake_hub_t;
@@ -59,6 +61,8 @@ struct fake_hub {
   atomic_int stop;
   policy_fn policy;
   unsigned welcome_heartbeat_ms; /* 0: none in Welcome, and no hub heartbeats */
+  int welcome_batches;           /* Welcome.accepts_publish_batches */
+  int messages;                  /* messages received */
   int sessions;                  /* Welcomes sent */
   unsigned char peer[256];       /* routing id of the last Hello */
   size_t peer_len;
@@ -101,6 +105,7 @@ static void reply_welcome(fake_hub_t *h, const frame_t *in) {
   w.session_id = session;
   w.heartbeat_ms = h->welcome_heartbeat_ms;
   w.max_frame_bytes = 1 << 20;
+  w.accepts_publish_batches = h->welcome_batches;
   f.seq = in->seq;
   f.body_case = B(WELCOME);
   f.welcome = &w;
@@ -234,43 +239,53 @@ static void policy_conflict(fake_hub_t *h, const frame_t *f) {
 }
 
 /* Receives one message, records it and lets the policy answer. 0 when none. */
+/* Receives one message: a lone frame, [Frame][payload], or several
+ * [Frame][payload] pairs; records each frame (and answers it by policy). */
 static int hub_receive(fake_hub_t *h) {
+  enum { PARTS_MAX = 2 * 128 };
   unsigned char peer[256];
   int peer_len = zmq_recv(h->router, peer, sizeof peer, ZMQ_DONTWAIT);
   if (peer_len < 0)
     return 0;
-  zmq_msg_t parts[2];
+  static zmq_msg_t parts[PARTS_MAX]; /* the hub thread's */
   int n = 0, more = 1;
   size_t more_len = sizeof more;
   while (more) {
-    zmq_msg_init(&parts[n < 2 ? n : 1]);
-    zmq_msg_recv(&parts[n < 2 ? n : 1], h->router, 0);
+    if (n == PARTS_MAX)
+      abort(); /* more than the client ever sends in one message */
+    zmq_msg_init(&parts[n]);
+    zmq_msg_recv(&parts[n], h->router, 0);
     n++;
     zmq_getsockopt(h->router, ZMQ_RCVMORE, &more, &more_len);
   }
-  frame_t *f =
-      stafet__wire__v1__frame__unpack(NULL, zmq_msg_size(&parts[0]), zmq_msg_data(&parts[0]));
-  if (!f)
-    abort(); /* the client sent something that is not a Frame (no cmocka here: other thread) */
-  rec_t r = {.f = f};
-  if (n > 1) {
-    r.payload_len = zmq_msg_size(&parts[1]);
-    r.payload = malloc(r.payload_len + 1);
-    memcpy(r.payload, zmq_msg_data(&parts[1]), r.payload_len);
-  }
-  for (int i = 0; i < (n < 2 ? n : 2); i++)
-    zmq_msg_close(&parts[i]);
+  if (n > 2 && n % 2 != 0)
+    abort(); /* pairs, or one or two parts */
   pthread_mutex_lock(&h->mu);
-  if (f->body_case == B(HELLO)) {
-    memcpy(h->peer, peer, (size_t)peer_len);
-    h->peer_len = (size_t)peer_len;
+  int message = h->messages++;
+  for (int i = 0; i < n; i += 2) {
+    frame_t *f =
+        stafet__wire__v1__frame__unpack(NULL, zmq_msg_size(&parts[i]), zmq_msg_data(&parts[i]));
+    if (!f)
+      abort(); /* the client sent something that is not a Frame (no cmocka here: other thread) */
+    rec_t r = {.f = f, .message = message, .pairs = n > 2 ? n / 2 : 1};
+    if (i + 1 < n) {
+      r.payload_len = zmq_msg_size(&parts[i + 1]);
+      r.payload = malloc(r.payload_len + 1);
+      memcpy(r.payload, zmq_msg_data(&parts[i + 1]), r.payload_len);
+    }
+    if (f->body_case == B(HELLO)) {
+      memcpy(h->peer, peer, (size_t)peer_len);
+      h->peer_len = (size_t)peer_len;
+    }
+    if (h->n_recs >= MAX_RECS)
+      abort();
+    h->recs[h->n_recs++] = r;
+    h->policy(h, f);
   }
-  if (h->n_recs >= MAX_RECS)
-    abort();
-  h->recs[h->n_recs++] = r;
-  h->policy(h, f);
   pthread_cond_broadcast(&h->cv);
   pthread_mutex_unlock(&h->mu);
+  for (int i = 0; i < n; i++)
+    zmq_msg_close(&parts[i]);
   return 1;
 }
 
@@ -594,6 +609,62 @@ static void test_publish_acks_answer_several_publishes(void **state) {
     assert_int_equal(acks.status[k], 0);
     assert_int_equal(acks.duplicate[k], order[k] % 3 == 1);
   }
+  finish(c, h);
+}
+
+static void count_acked(stafet_client_t *c, const char *id, int status, int dup, void *arg) {
+  (void)c;
+  (void)id;
+  (void)dup;
+  *(int *)arg += status == 0;
+}
+
+/* To a hub whose Welcome says it takes them, publishes made while others wait
+ * for their answers gather into messages of [Frame][payload] pairs: a lone
+ * publish leaves at once, SDK_PUBLISHES_PER_MESSAGE (64) leave as soon as
+ * they wait, and the rest leave with the next poll; all in order. */
+static void test_publishes_gather_into_pairs(void **state) {
+  fixture_t *fx = *state;
+  fake_hub_t *h = hub_start(fx->endpoint, policy_ok, 0);
+  pthread_mutex_lock(&h->mu);
+  h->welcome_batches = 1;
+  pthread_mutex_unlock(&h->mu);
+  stafet_client_t *c = client_new(fx, 0);
+  assert_int_equal(stafet_client_connect(c, WAIT_MS), 0);
+  enum { N = 70 };
+  int acked = 0;
+  stafet_envelope_t env = {.topic = "debt.claim.created", .tenant = "0751"};
+  for (int i = 0; i < N; i++) { /* no poll in between: the answers wait */
+    char payload[24];
+    int len = snprintf(payload, sizeof payload, "claim-%d", i);
+    assert_int_equal(
+        stafet_client_publish(c, &env, payload, (size_t)len, count_acked, &acked, NULL), 0);
+  }
+  WAIT_FOR(c, acked == N);
+  assert_int_equal(stafet_client_outbox_size(c), 0);
+  pthread_mutex_lock(&h->mu);
+  int k = 0, pairs[3] = {0}, first_message = -1;
+  for (size_t i = 0; i < h->n_recs; i++) {
+    const rec_t *r = &h->recs[i];
+    if (r->f->body_case != B(PUBLISH))
+      continue;
+    char want[24];
+    snprintf(want, sizeof want, "claim-%d", k);
+    assert_non_null(r->payload);
+    assert_int_equal(r->payload_len, strlen(want));
+    assert_memory_equal(r->payload, want, strlen(want));
+    if (first_message < 0)
+      first_message = r->message;
+    int m = r->message - first_message;
+    assert_true(m >= 0 && m < 3);
+    pairs[m] = r->pairs;
+    k++;
+  }
+  pthread_mutex_unlock(&h->mu);
+  assert_int_equal(k, N);
+  assert_int_equal(pairs[0], 1);      /* alone */
+  assert_int_equal(pairs[1], 64);     /* full */
+  assert_int_equal(pairs[2], N - 65); /* the rest, with the poll */
   finish(c, h);
 }
 
@@ -979,6 +1050,7 @@ int main(void) {
       cmocka_unit_test_setup_teardown(test_publish_reaches_hub_and_ack_empties_outbox, setup,
                                       teardown),
       cmocka_unit_test_setup_teardown(test_publish_acks_answer_several_publishes, setup, teardown),
+      cmocka_unit_test_setup_teardown(test_publishes_gather_into_pairs, setup, teardown),
       cmocka_unit_test_setup_teardown(test_not_connected_rehellos_and_resends_same_id, setup,
                                       teardown),
       cmocka_unit_test_setup_teardown(test_hub_restart_resends_unacked_in_order, setup, teardown),

@@ -70,22 +70,29 @@ static void test_cursor_and_rewind(void **state) {
   sdk_outbox_init(&ob);
   add(&ob, 1);
   add(&ob, 2);
+  assert_int_equal(ob.unsent, 2); /* the count publishes gather by (client.c) */
   assert_int_equal(send_all(&ob), 2);
+  assert_int_equal(ob.unsent, 0);
   sdk_entry_t *e3 = add(&ob, 3);
   assert_ptr_equal(sdk_outbox_unsent(&ob), e3); /* only the new one is unsent */
+  assert_int_equal(ob.unsent, 1);
   assert_int_equal(send_all(&ob), 1);
   /* The ack of 1 arrives; then a reconnect: 2 and 3 go again, in order. */
   sdk_entry_t *e1 = sdk_outbox_find(&ob, 1);
   sdk_outbox_remove(&ob, e1);
   free(e1);
+  assert_int_equal(ob.unsent, 0); /* removing a sent one leaves the count */
   sdk_outbox_rewind(&ob);
+  assert_int_equal(ob.unsent, 2);
   assert_int_equal(sdk_outbox_unsent(&ob)->seq, 2);
   sdk_outbox_mark_sent(&ob);
   assert_int_equal(sdk_outbox_unsent(&ob)->seq, 3);
+  assert_int_equal(ob.unsent, 1);
   /* Removing the entry under the cursor moves the cursor on. */
   sdk_outbox_remove(&ob, e3);
   free(e3);
   assert_null(sdk_outbox_unsent(&ob));
+  assert_int_equal(ob.unsent, 0);
   sdk_outbox_free(&ob);
 }
 

@@ -217,7 +217,10 @@ int stafet_client_connect(stafet_client_t *c, int timeout_ms);
 /*
  * Publishes one event: copies the envelope and payload (the caller keeps
  * ownership of both) into the outbox as one serialized frame and sends it if
- * connected. The outbox keeps it until the hub's PublishAck; after every
+ * connected: at once when no other publish waits for its answer; otherwise,
+ * with a hub that takes publishes together, it gathers with the next ones and
+ * they leave in one message on the next stafet_client_poll() (or flush), or
+ * as soon as 64 wait. The outbox keeps it until the hub's PublishAck; after every
  * reconnect all unacknowledged publishes are re-sent in order with the same
  * message_id. cb (may be NULL) is called once with the outcome.
  * message_id_out (may be NULL) receives the message id.

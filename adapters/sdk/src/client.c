@@ -240,9 +240,19 @@ int stafet_client_publish(stafet_client_t *c, const stafet_envelope_t *env, cons
   }
   if (message_id_out)
     snprintf(message_id_out, 65, "%s", id);
-  /* Send now if it is next in line; else the tick sends it in order. */
-  if (c->state == SDK_UP && sdk_outbox_unsent(&c->outbox) == e && sdk_send_entry(c, e) == 0)
+  if (c->state != SDK_UP)
+    return 0; /* sent in order once the session is up */
+  /* A lone publish (nothing else waits for an answer) leaves now. While
+   * answers are outstanding, publishes gather when the hub takes them
+   * together, and leave on the next poll or once SDK_PUBLISHES_PER_MESSAGE
+   * wait; otherwise each leaves now if it is next in line. The tick sends
+   * anything left, in order. */
+  if (c->batch_publishes && c->outbox.count > 1) {
+    if (c->outbox.unsent >= SDK_PUBLISHES_PER_MESSAGE)
+      (void)sdk_send_unsent(c);
+  } else if (sdk_outbox_unsent(&c->outbox) == e && sdk_send_entry(c, e) == 0) {
     sdk_outbox_mark_sent(&c->outbox);
+  }
   return 0;
 }
 

@@ -68,6 +68,7 @@ struct stafet_client {
   uint64_t next_seq;            /* never reset: see above */
   unsigned heartbeat_ms;        /* in force: Welcome's value, else the option */
   uint32_t max_frame_bytes;     /* from Welcome; 0: unknown */
+  int batch_publishes;          /* from Welcome: the hub takes [Frame][payload] pairs */
   int64_t last_send, last_recv; /* monotonic ms */
   int64_t reconnect_at;
   int64_t last_silent_scan; /* outbox: last look for publishes whose answer was lost */
@@ -105,6 +106,12 @@ int sdk_send_frame_payload(stafet_client_t *c, Stafet__Wire__V1__Frame *f, const
                            size_t len, uint64_t *seq_out);
 /* Sends an outbox entry's bytes as they are. Same returns. */
 int sdk_send_entry(stafet_client_t *c, sdk_entry_t *e);
+/* Publishes that gather before they are sent together, at most. */
+#define SDK_PUBLISHES_PER_MESSAGE 64
+/* Sends the outbox's unsent entries, from its cursor: as messages of up to
+ * SDK_PUBLISHES_PER_MESSAGE [Frame][payload] pairs when the hub takes them,
+ * else one message each; marks them sent. Same returns. */
+int sdk_send_unsent(stafet_client_t *c);
 
 /* --- session (session.c) --- */
 /* Runs the timers: opens the socket when due, sends Hello, subscriptions,

@@ -78,6 +78,7 @@ int sdk_outbox_append(sdk_outbox_t *ob, sdk_entry_t *e) {
   if (!ob->cursor)
     ob->cursor = e;
   ob->count++;
+  ob->unsent++;
   return 0;
 }
 
@@ -95,6 +96,13 @@ sdk_entry_t *sdk_outbox_find_id(const sdk_outbox_t *ob, const char *message_id) 
     if (strcmp(e->message_id, message_id) == 0)
       return e;
   return NULL;
+}
+
+/* True if e is before the cursor, i.e. it was sent in this session. */
+static int was_sent(const sdk_outbox_t *ob, const sdk_entry_t *e) {
+  if (!ob->cursor)
+    return 1;
+  return e->seq < ob->cursor->seq; /* seqs grow along the list */
 }
 
 static void retry_unlink(sdk_outbox_t *ob, sdk_entry_t *e) {
@@ -115,6 +123,8 @@ void sdk_outbox_remove(sdk_outbox_t *ob, sdk_entry_t *e) {
   *p = e->hnext;
   if (e->retrying)
     retry_unlink(ob, e);
+  if (!was_sent(ob, e))
+    ob->unsent--;
   if (ob->cursor == e)
     ob->cursor = e->next;
   if (e->prev)
@@ -133,18 +143,14 @@ void sdk_outbox_rewind(sdk_outbox_t *ob) {
   while (ob->retry)
     retry_unlink(ob, ob->retry);
   ob->cursor = ob->head;
+  ob->unsent = ob->count;
 }
 
 void sdk_outbox_mark_sent(sdk_outbox_t *ob) {
-  if (ob->cursor)
+  if (ob->cursor) {
     ob->cursor = ob->cursor->next;
-}
-
-/* True if e is before the cursor, i.e. it was sent in this session. */
-static int was_sent(const sdk_outbox_t *ob, const sdk_entry_t *e) {
-  if (!ob->cursor)
-    return 1;
-  return e->seq < ob->cursor->seq; /* seqs grow along the list */
+    ob->unsent--;
+  }
 }
 
 void sdk_outbox_defer(sdk_outbox_t *ob, sdk_entry_t *e, int64_t retry_at) {

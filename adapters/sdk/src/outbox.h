@@ -42,6 +42,7 @@ typedef struct sdk_outbox {
   sdk_entry_t **buckets;
   size_t n_buckets; /* power of two */
   size_t count;
+  size_t unsent; /* entries from the cursor on */
 } sdk_outbox_t;
 
 /* Initialises an empty outbox (allocates nothing yet). */

@@ -76,6 +76,7 @@ void sdk_session_welcome(stafet_client_t *c, const Stafet__Wire__V1__Welcome *w)
   if (w->heartbeat_ms)
     c->heartbeat_ms = w->heartbeat_ms;
   c->max_frame_bytes = w->max_frame_bytes;
+  c->batch_publishes = w->accepts_publish_batches;
   snprintf(c->session_id, sizeof c->session_id, "%s", w->session_id ? w->session_id : "");
   sdk_sub_reset_all(c->subs);
   sdk_outbox_rewind(&c->outbox);
@@ -123,12 +124,7 @@ static int send_outbox(stafet_client_t *c, int64_t now) {
       return rc;
     }
   }
-  while ((e = sdk_outbox_unsent(ob))) {
-    if ((rc = sdk_send_entry(c, e)) < 0)
-      return rc;
-    sdk_outbox_mark_sent(ob);
-  }
-  return 0;
+  return sdk_send_unsent(c);
 }
 
 static int send_heartbeat(stafet_client_t *c) {

@@ -123,3 +123,37 @@ int sdk_send_entry(stafet_client_t *c, sdk_entry_t *e) {
   e->sent_at = c->last_send; /* an answer is due from now on (outbox.c) */
   return 0;
 }
+
+/* Sends up to SDK_PUBLISHES_PER_MESSAGE unsent entries as one message of pairs. */
+static int send_pairs(stafet_client_t *c) {
+  sdk_outbox_t *ob = &c->outbox;
+  size_t n = ob->unsent < SDK_PUBLISHES_PER_MESSAGE ? ob->unsent : SDK_PUBLISHES_PER_MESSAGE;
+  int64_t now = sdk_now_ms();
+  sdk_entry_t *e = sdk_outbox_unsent(ob);
+  for (size_t i = 0; i < n; i++, e = e->next) {
+    if (zmq_send(c->sock, e->data, e->frame_len, ZMQ_DONTWAIT | ZMQ_SNDMORE) < 0)
+      return i == 0 ? send_error() : STAFET_EIO; /* after the first part ZeroMQ takes the rest */
+    int last = i + 1 == n ? 0 : ZMQ_SNDMORE;
+    if (zmq_send(c->sock, sdk_entry_payload(e), e->payload_len, ZMQ_DONTWAIT | last) < 0)
+      return STAFET_EIO;
+    e->sent_at = now; /* an answer is due from now on (outbox.c) */
+    sdk_outbox_mark_sent(ob);
+  }
+  c->last_send = now;
+  return 0;
+}
+
+int sdk_send_unsent(stafet_client_t *c) {
+  sdk_outbox_t *ob = &c->outbox;
+  sdk_entry_t *e;
+  int rc;
+  while ((e = sdk_outbox_unsent(ob))) {
+    if (c->batch_publishes && ob->unsent > 1)
+      rc = send_pairs(c);
+    else if ((rc = sdk_send_entry(c, e)) == 0)
+      sdk_outbox_mark_sent(ob);
+    if (rc < 0)
+      return rc;
+  }
+  return 0;
+}
