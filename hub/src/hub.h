@@ -329,9 +329,10 @@ int transient_unsubscribe(hub_t *hub, session_t *s, const char *name);
 void transient_free_all(hub_t *hub, session_t *s);
 /* Hands a message to the matching transient subscribers; env_bytes is env
  * packed, passed on to each as it is. env->topic must have passed
- * topic_validate(). */
-void transient_deliver(hub_t *hub, const Stafet__Wire__V1__Envelope *env, const uint8_t *env_bytes,
-                       size_t env_len, zmq_msg_t *payload);
+ * topic_validate(). Returns how many subscriptions' patterns matched (their
+ * filters aside): 0 means no transient subscriber here wants the topic. */
+size_t transient_deliver(hub_t *hub, const Stafet__Wire__V1__Envelope *env,
+                         const uint8_t *env_bytes, size_t env_len, zmq_msg_t *payload);
 /* Hands an accepted message to the other hubs' transient subscribers (only
  * while some other hub has any). */
 void transient_fanout(hub_t *hub, const Stafet__Wire__V1__Envelope *env, zmq_msg_t *payload);

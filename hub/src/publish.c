@@ -284,15 +284,17 @@ static void wake_consumers(hub_t *hub, const publish_ctx_t *ctx, bool once_per_b
   }
 }
 
-/* The message is accepted: count it, hand it on. */
-static void publish_accepted(hub_t *hub, publish_ctx_t *ctx, uint32_t stored) {
+/* The message is accepted: count it, hand it on (to the transient
+ * subscribers unless that was done already). */
+static void publish_accepted(hub_t *hub, publish_ctx_t *ctx, uint32_t stored, bool transient_done) {
   const Stafet__Wire__V1__Envelope *env = ctx->frame->publish->envelope;
   hub->stats.published++;
   metrics_on_publish(hub, env->topic);
   log_debug(&hub->log, "publish accepted", "msg_id=%s topic=%s source=%s queues=%u",
             env->message_id, env->topic, env->source, stored);
   send_ack(hub, ctx, false, stored);
-  transient_deliver(hub, env, ctx->env_bytes, ctx->env_len, &ctx->payload);
+  if (!transient_done)
+    transient_deliver(hub, env, ctx->env_bytes, ctx->env_len, &ctx->payload);
   transient_fanout(hub, env, &ctx->payload);
   if (hub->cfg.redis_wait_replicas > 0) /* else woken when the batch was sent */
     wake_consumers(hub, ctx, false);
@@ -305,7 +307,7 @@ static void publish_done(hub_t *hub, publish_ctx_t *ctx) {
     log_debug(&hub->log, "publish duplicate", "msg_id=%s", ctx_message_id(ctx));
     send_ack(hub, ctx, true, 0);
   } else {
-    publish_accepted(hub, ctx, ctx->stored);
+    publish_accepted(hub, ctx, ctx->stored, false);
   }
 }
 
@@ -598,8 +600,6 @@ static int remember_subs(publish_ctx_t *ctx, const match_list_t *m) {
   return 0;
 }
 
-static bool has_transient_match(hub_t *hub, const char *topic);
-
 /* Validation; returns true if the publish may go on (an Error was sent otherwise). */
 static bool publish_check(hub_t *hub, session_t *s, uint64_t seq, Stafet__Wire__V1__Envelope *env) {
   char why[256];
@@ -673,8 +673,11 @@ void publish_on_frame(hub_t *hub, session_t *s, Stafet__Wire__V1__Frame *frame,
   if (ctx->env_bytes == NULL)
     goto internal_ctx;
   stafet__wire__v1__envelope__pack(env, ctx->env_bytes);
-  if (ctx->n_subs == 0 && has_transient_match(hub, env->topic)) {
-    publish_accepted(hub, ctx, 0);
+  /* Only transient subscribers want it: handed to them now (one trie walk),
+   * and nothing is stored. */
+  if (ctx->n_subs == 0 &&
+      transient_deliver(hub, env, ctx->env_bytes, ctx->env_len, &ctx->payload) > 0) {
+    publish_accepted(hub, ctx, 0, true);
     publish_ctx_free(ctx);
     return;
   }
@@ -698,17 +701,6 @@ fail:
   free(m.items);
   if (frame != NULL)
     stafet__wire__v1__frame__free_unpacked(frame, NULL);
-}
-
-static void note_match(void *target, void *arg) {
-  (void)target;
-  *(bool *)arg = true;
-}
-
-static bool has_transient_match(hub_t *hub, const char *topic) {
-  bool found = false;
-  router_match_valid(hub->transient_routes, topic, note_match, &found); /* publish_check()ed */
-  return found;
 }
 
 void publish_on_store_ready(hub_t *hub) {

@@ -96,11 +96,13 @@ typedef struct fanout {
   const Stafet__Wire__V1__Envelope *env;
   ProtobufCBinaryData env_bytes; /* env, packed once for every subscriber */
   zmq_msg_t *payload;
+  size_t matched; /* subscriptions whose pattern matched, filters aside */
 } fanout_t;
 
 static void deliver_one(void *target, void *arg) {
   tsub_t *t = target;
   fanout_t *f = arg;
+  f->matched++;
   if (!filter_match(t->filter, f->env))
     return;
   Stafet__Wire__V1__PackedDeliver d = STAFET__WIRE__V1__PACKED_DELIVER__INIT;
@@ -129,10 +131,11 @@ static void deliver_one(void *target, void *arg) {
   }
 }
 
-void transient_deliver(hub_t *hub, const Stafet__Wire__V1__Envelope *env, const uint8_t *env_bytes,
-                       size_t env_len, zmq_msg_t *payload) {
-  fanout_t f = {hub, env, {env_len, (uint8_t *)env_bytes}, payload};
+size_t transient_deliver(hub_t *hub, const Stafet__Wire__V1__Envelope *env,
+                         const uint8_t *env_bytes, size_t env_len, zmq_msg_t *payload) {
+  fanout_t f = {hub, env, {env_len, (uint8_t *)env_bytes}, payload, 0};
   router_match_valid(hub->transient_routes, env->topic, deliver_one, &f);
+  return f.matched;
 }
 
 /* ---- between hubs ---- */
