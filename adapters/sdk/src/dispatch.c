@@ -4,10 +4,11 @@
  * A message is [Frame] or [Frame][payload], or, because the Hello says this
  * client accepts deliver batches, several [Frame][payload] pairs (gathered
  * deliveries). Each Frame is decoded; the payload of a Deliver is handed to
- * the callback straight from the ZeroMQ message, without a copy. Answers are matched to what they
- * answer by Frame.seq: the outbox for publishes, the remembered subscriptions for Subscribe, the
- * waiting calls for Unsubscribe; an Error that matches nothing goes to the
- * error callback. Any frame at all is a sign of life (last_recv).
+ * the callback straight from the ZeroMQ message, without a copy. Answers are
+ * matched to what they answer by Frame.seq: the outbox for publishes, the
+ * remembered subscriptions for Subscribe, the waiting calls for Unsubscribe;
+ * an Error that matches nothing goes to the error callback. Any frame at all
+ * is a sign of life (last_recv).
  */
 #include "codec.h"
 #include "internal.h"
