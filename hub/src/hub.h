@@ -334,9 +334,11 @@ void transient_free_all(hub_t *hub, session_t *s);
 size_t transient_deliver(hub_t *hub, const Stafet__Wire__V1__Envelope *env,
                          const uint8_t *env_bytes, size_t env_len, zmq_msg_t *payload);
 /* Hands an accepted message to the other hubs' transient subscribers (only
- * while some other hub has any). */
-void transient_fanout(hub_t *hub, const Stafet__Wire__V1__Envelope *env, zmq_msg_t *payload);
-/* A Fanout from another hub (the fanout channel). */
+ * while some other hub has any): a Fanout (hub.proto) carrying env_bytes, the
+ * envelope as packed for the store, as they are (its mirror PackedFanout). */
+void transient_fanout(hub_t *hub, const uint8_t *env_bytes, size_t env_len, zmq_msg_t *payload);
+/* A Fanout from another hub (the fanout channel): its envelope is unpacked
+ * for routing and passed on to subscribers as the bytes that came. */
 void transient_on_fanout(hub_t *hub, const uint8_t *data, size_t len);
 /* Heartbeat: announces whether this hub has transient subscriptions, and
  * learns how many other hubs do. */

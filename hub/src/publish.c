@@ -295,7 +295,7 @@ static void publish_accepted(hub_t *hub, publish_ctx_t *ctx, uint32_t stored, bo
   send_ack(hub, ctx, false, stored);
   if (!transient_done)
     transient_deliver(hub, env, ctx->env_bytes, ctx->env_len, &ctx->payload);
-  transient_fanout(hub, env, &ctx->payload);
+  transient_fanout(hub, ctx->env_bytes, ctx->env_len, &ctx->payload);
   if (hub->cfg.redis_wait_replicas > 0) /* else woken when the batch was sent */
     wake_consumers(hub, ctx, false);
 }

@@ -13,7 +13,6 @@
 #include "privacy.h"
 #include "queue_redis.h"
 #include "stafet.h"
-#include "stafet/wire/v1/hub.pb-c.h"
 #include "stafet/wire/v1/packed.pb-c.h"
 #include "topic.h"
 
@@ -140,19 +139,20 @@ size_t transient_deliver(hub_t *hub, const Stafet__Wire__V1__Envelope *env,
 
 /* ---- between hubs ---- */
 
-void transient_fanout(hub_t *hub, const Stafet__Wire__V1__Envelope *env, zmq_msg_t *payload) {
+void transient_fanout(hub_t *hub, const uint8_t *env_bytes, size_t env_len, zmq_msg_t *payload) {
   if (hub->other_transient_hubs == 0)
     return; /* nobody else listens: no cost per message */
-  Stafet__Wire__V1__Fanout f = STAFET__WIRE__V1__FANOUT__INIT;
+  Stafet__Wire__V1__PackedFanout f = STAFET__WIRE__V1__PACKED_FANOUT__INIT;
   f.origin_hub = hub->cfg.hub_id;
-  f.envelope = (Stafet__Wire__V1__Envelope *)env;
+  f.envelope.data = (uint8_t *)env_bytes;
+  f.envelope.len = env_len;
   f.payload.data = zmq_msg_data(payload);
   f.payload.len = zmq_msg_size(payload);
-  size_t len = stafet__wire__v1__fanout__get_packed_size(&f);
+  size_t len = stafet__wire__v1__packed_fanout__get_packed_size(&f);
   uint8_t *buf = malloc(len ? len : 1);
   if (buf == NULL)
     return;
-  stafet__wire__v1__fanout__pack(&f, buf);
+  stafet__wire__v1__packed_fanout__pack(&f, buf);
   char channel[KEY_MAX];
   snprintf(channel, sizeof channel, "%s%s", hub->cfg.prefix, CHANNEL_FANOUT);
   const char *argv[] = {"PUBLISH", channel, (const char *)buf};
@@ -162,26 +162,22 @@ void transient_fanout(hub_t *hub, const Stafet__Wire__V1__Envelope *env, zmq_msg
 }
 
 void transient_on_fanout(hub_t *hub, const uint8_t *data, size_t len) {
-  Stafet__Wire__V1__Fanout *f = stafet__wire__v1__fanout__unpack(NULL, len, data);
-  if (f == NULL || f->envelope == NULL || topic_validate(f->envelope->topic) != 0 ||
-      strcmp(f->origin_hub, hub->cfg.hub_id) == 0) {
-    if (f)
-      stafet__wire__v1__fanout__free_unpacked(f, NULL);
-    return;
+  Stafet__Wire__V1__PackedFanout *f = stafet__wire__v1__packed_fanout__unpack(NULL, len, data);
+  Stafet__Wire__V1__Envelope *env = NULL;
+  if (f != NULL && strcmp(f->origin_hub, hub->cfg.hub_id) != 0)
+    env = stafet__wire__v1__envelope__unpack(NULL, f->envelope.len, f->envelope.data);
+  if (env != NULL && topic_validate(env->topic) == 0) {
+    zmq_msg_t payload;
+    zmq_msg_init_size(&payload, f->payload.len);
+    if (f->payload.len)
+      memcpy(zmq_msg_data(&payload), f->payload.data, f->payload.len);
+    transient_deliver(hub, env, f->envelope.data, f->envelope.len, &payload);
+    zmq_msg_close(&payload);
   }
-  zmq_msg_t payload;
-  zmq_msg_init_size(&payload, f->payload.len);
-  if (f->payload.len)
-    memcpy(zmq_msg_data(&payload), f->payload.data, f->payload.len);
-  size_t env_len = stafet__wire__v1__envelope__get_packed_size(f->envelope);
-  uint8_t *env_bytes = malloc(env_len ? env_len : 1);
-  if (env_bytes != NULL) {
-    stafet__wire__v1__envelope__pack(f->envelope, env_bytes);
-    transient_deliver(hub, f->envelope, env_bytes, env_len, &payload);
-  }
-  free(env_bytes);
-  zmq_msg_close(&payload);
-  stafet__wire__v1__fanout__free_unpacked(f, NULL);
+  if (env != NULL)
+    stafet__wire__v1__envelope__free_unpacked(env, NULL);
+  if (f != NULL)
+    stafet__wire__v1__packed_fanout__free_unpacked(f, NULL);
 }
 
 static void on_transient_hubs(hub_t *hub, redisReply *reply, void *arg) {

@@ -4,7 +4,8 @@
  * what a client decodes as Frame{deliver}: packed, it is byte for byte the
  * Frame the hub would have packed from the unpacked envelope, for a durable
  * delivery (id, count > 1) and a transient one (empty id, count 1, the
- * proto3 defaults), and it unpacks as a Frame with every field intact.
+ * proto3 defaults), and it unpacks as a Frame with every field intact. The
+ * same for the mirror of a Fanout between hubs.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -17,6 +18,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "stafet/wire/v1/hub.pb-c.h"
 #include "stafet/wire/v1/packed.pb-c.h"
 #include "stafet/wire/v1/wire.pb-c.h"
 
@@ -33,9 +35,17 @@ static packed_t pack(const ProtobufCMessage *m) {
   return p;
 }
 
-/* A synthetic envelope with attributes and personal-data sensitivity. */
-static void make_envelope(Stafet__Wire__V1__Envelope *env, Stafet__Wire__V1__Attribute *attrs,
-                          Stafet__Wire__V1__Attribute **ptrs) {
+/* A synthetic envelope with attributes and personal-data sensitivity, and
+ * its bytes. */
+typedef struct example {
+  Stafet__Wire__V1__Envelope env;
+  Stafet__Wire__V1__Attribute attrs[2], *ptrs[2];
+  packed_t bytes;
+} example_t;
+
+static void example_init(example_t *x) {
+  Stafet__Wire__V1__Envelope *env = &x->env;
+  Stafet__Wire__V1__Attribute *attrs = x->attrs, **ptrs = x->ptrs;
   stafet__wire__v1__envelope__init(env);
   const char *keys[] = {"kle", "municipality"}, *values[] = {"27.24.00", "0751"};
   for (int i = 0; i < 2; i++) {
@@ -53,36 +63,40 @@ static void make_envelope(Stafet__Wire__V1__Envelope *env, Stafet__Wire__V1__Att
   env->sensitivity = STAFET__WIRE__V1__SENSITIVITY__SENSITIVITY_PROTECTED;
   env->n_attributes = 2;
   env->attributes = ptrs;
+  x->bytes = pack(&env->base);
+}
+
+/* The mirror packs to the very bytes of the message it mirrors; returns them. */
+static packed_t assert_packs_alike(const ProtobufCMessage *message,
+                                   const ProtobufCMessage *mirror) {
+  packed_t want = pack(message), got = pack(mirror);
+  assert_int_equal(got.len, want.len);
+  assert_memory_equal(got.data, want.data, want.len);
+  free(want.data);
+  return got;
 }
 
 static void check_same_as_frame(const char *delivery_id, uint32_t count) {
-  Stafet__Wire__V1__Envelope env;
-  Stafet__Wire__V1__Attribute attrs[2], *ptrs[2];
-  make_envelope(&env, attrs, ptrs);
-  packed_t env_bytes = pack(&env.base);
-
+  example_t x;
+  example_init(&x);
   Stafet__Wire__V1__Deliver d = STAFET__WIRE__V1__DELIVER__INIT;
   d.subscription = "borgerservice";
   d.delivery_id = (char *)delivery_id;
-  d.envelope = &env;
+  d.envelope = &x.env;
   d.delivery_count = count;
   Stafet__Wire__V1__Frame frame = STAFET__WIRE__V1__FRAME__INIT;
   frame.body_case = STAFET__WIRE__V1__FRAME__BODY_DELIVER;
   frame.deliver = &d;
-  packed_t want = pack(&frame.base);
 
   Stafet__Wire__V1__PackedDeliver pd = STAFET__WIRE__V1__PACKED_DELIVER__INIT;
   pd.subscription = "borgerservice";
   pd.delivery_id = (char *)delivery_id;
-  pd.envelope.data = env_bytes.data;
-  pd.envelope.len = env_bytes.len;
+  pd.envelope.data = x.bytes.data;
+  pd.envelope.len = x.bytes.len;
   pd.delivery_count = count;
   Stafet__Wire__V1__PackedDeliverFrame pf = STAFET__WIRE__V1__PACKED_DELIVER_FRAME__INIT;
   pf.deliver = &pd;
-  packed_t got = pack(&pf.base);
-
-  assert_int_equal(got.len, want.len);
-  assert_memory_equal(got.data, want.data, want.len);
+  packed_t got = assert_packs_alike(&frame.base, &pf.base);
 
   Stafet__Wire__V1__Frame *f = stafet__wire__v1__frame__unpack(NULL, got.len, got.data);
   assert_non_null(f);
@@ -92,7 +106,7 @@ static void check_same_as_frame(const char *delivery_id, uint32_t count) {
   assert_int_equal(f->deliver->delivery_count, count);
   const Stafet__Wire__V1__Envelope *e = f->deliver->envelope;
   assert_non_null(e);
-  assert_string_equal(e->message_id, env.message_id);
+  assert_string_equal(e->message_id, x.env.message_id);
   assert_string_equal(e->topic, "cpr.person.relocated");
   assert_string_equal(e->source, "cpr");
   assert_int_equal(e->published_at_ms, 1732412345678);
@@ -101,8 +115,7 @@ static void check_same_as_frame(const char *delivery_id, uint32_t count) {
   assert_string_equal(e->attributes[1]->key, "municipality");
   assert_string_equal(e->attributes[1]->value, "0751");
   stafet__wire__v1__frame__free_unpacked(f, NULL);
-  free(env_bytes.data);
-  free(want.data);
+  free(x.bytes.data);
   free(got.data);
 }
 
@@ -116,10 +129,42 @@ static void test_transient_delivery_is_the_same_frame(void **state) {
   check_same_as_frame("", 1);
 }
 
+static void test_fanout_is_the_same_message(void **state) {
+  (void)state;
+  example_t x;
+  example_init(&x);
+  Stafet__Wire__V1__Fanout f = STAFET__WIRE__V1__FANOUT__INIT;
+  f.origin_hub = "hub-a";
+  f.envelope = &x.env;
+  f.payload.data = (uint8_t *)"event-bytes";
+  f.payload.len = 11;
+
+  Stafet__Wire__V1__PackedFanout pf = STAFET__WIRE__V1__PACKED_FANOUT__INIT;
+  pf.origin_hub = "hub-a";
+  pf.envelope.data = x.bytes.data;
+  pf.envelope.len = x.bytes.len;
+  pf.payload = f.payload;
+  packed_t got = assert_packs_alike(&f.base, &pf.base);
+
+  /* and read back through the mirror, the envelope's bytes are the ones sent */
+  Stafet__Wire__V1__PackedFanout *back =
+      stafet__wire__v1__packed_fanout__unpack(NULL, got.len, got.data);
+  assert_non_null(back);
+  assert_string_equal(back->origin_hub, "hub-a");
+  assert_int_equal(back->envelope.len, x.bytes.len);
+  assert_memory_equal(back->envelope.data, x.bytes.data, x.bytes.len);
+  assert_int_equal(back->payload.len, 11);
+  assert_memory_equal(back->payload.data, "event-bytes", 11);
+  stafet__wire__v1__packed_fanout__free_unpacked(back, NULL);
+  free(x.bytes.data);
+  free(got.data);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_durable_delivery_is_the_same_frame),
       cmocka_unit_test(test_transient_delivery_is_the_same_frame),
+      cmocka_unit_test(test_fanout_is_the_same_message),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }
