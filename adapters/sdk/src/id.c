@@ -9,8 +9,8 @@
  * increasing even within one millisecond. The generator also keeps a pool of
  * random bytes, filled SDK_IDGEN_POOL bytes at a time: one getrandom() system
  * call per 50-odd ids, not one per id (that system call was 7% of the
- * benchmark client's CPU time). A client is used from one thread and not across fork() (ZeroMQ
- * forbids that), so no two ids can share pool bytes.
+ * benchmark client's CPU time). A client is used from one thread and not
+ * across fork() (ZeroMQ forbids that), so no two ids can share pool bytes.
  */
 #include "internal.h"
 
