@@ -139,6 +139,7 @@ typedef struct store {
   bool cmd_connected, sub_connected;
   char script_sha[16][41]; /* indexed by script_id_t (scripts.h) */
   int scripts_loaded;
+  bool scripts_failed;    /* a SCRIPT LOAD of this connection was refused */
   uint64_t pending;       /* commands awaiting a reply */
   uint64_t last_reply_ms; /* when Redis last answered (stall detection) */
   uint64_t reconnect_delay_ms;

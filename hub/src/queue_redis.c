@@ -242,6 +242,13 @@ static void on_script_loaded(hub_t *hub, redisReply *reply, void *arg) {
   if (reply_is_error(reply) || reply->type != REDIS_REPLY_STRING || reply->len != 40) {
     log_error(&hub->log, "redis script load failed", "script=%ld err=\"%s\"", (long)id,
               reply ? reply->str : "disconnected");
+    /* Redis answered, but no: still loading its data (LOADING), or refusing
+     * the command. Without its scripts the hub can never be ready, so start
+     * the connection over (with back-off), as after a lost connection. */
+    if (reply != NULL && hub->store.cmd != NULL && !hub->store.scripts_failed) {
+      hub->store.scripts_failed = true;
+      redisAsyncDisconnect(hub->store.cmd);
+    }
     return;
   }
   memcpy(hub->store.script_sha[id], reply->str, 40);
@@ -296,6 +303,7 @@ static int read_password(hub_t *hub) {
 
 static void load_scripts(hub_t *hub) {
   hub->store.scripts_loaded = 0;
+  hub->store.scripts_failed = false;
   for (intptr_t i = 0; i < SCRIPT_COUNT; i++) {
     const char *argv[] = {"SCRIPT", "LOAD", script_sources[i]};
     (void)send_argv(hub, on_script_loaded, (void *)i, 3, argv, NULL);

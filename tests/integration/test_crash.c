@@ -3,7 +3,8 @@
  * SIGKILL in the middle of a stream, when Redis is killed (AOF, fsync
  * always), when the hub drains on SIGTERM, or when a hub with its embedded
  * Redis is killed. Each test counts: published, acknowledged, delivered,
- * duplicated, lost — and lost must be 0.
+ * duplicated, lost — and lost must be 0. And a hub whose Redis refuses its
+ * scripts at first becomes ready once Redis takes them.
  */
 #include "fixture.h"
 
@@ -220,11 +221,41 @@ static void test_embedded_redis_requires_auth(void **state) {
   stafet_client_destroy(c);
 }
 
+/* Waits up to 10 s until the hub's log has at least n lines with text. */
+static bool hub_logs(const th_hub_t *h, const char *text, int n) {
+  const char *texts[] = {text, NULL};
+  return th_log_wait(h->log_path, texts, n, 10000, NULL);
+}
+
+/* A Redis that refuses the hub's scripts at first (here an ACL without
+ * SCRIPT; in life, LOADING while it reads a large AOF after a restart) must
+ * not leave the hub never ready: it starts the connection over, with
+ * back-off, until Redis takes them, and then publishes are stored. */
+static void test_refused_scripts_are_loaded_once_redis_takes_them(void **state) {
+  world_t *w = *state;
+  th_hub_stop(&w->hub, SIGTERM);
+  th_redis_int(&w->redis, "ACL SETUSER default -script");
+  int lost0 = th_hub_log_count(&w->hub, "redis connection lost");
+  int ready0 = th_hub_log_count(&w->hub, "redis ready");
+  assert_int_equal(th_hub_start(&w->hub, w->dir, &w->redis), 0);
+  assert_true(hub_logs(&w->hub, "redis script load failed", 1));
+  /* it gave that connection up and tried again: refused again */
+  assert_true(hub_logs(&w->hub, "redis connection lost", lost0 + 2));
+  assert_int_equal(th_hub_log_count(&w->hub, "redis ready"), ready0);
+  th_redis_int(&w->redis, "ACL SETUSER default +script");
+  assert_true(hub_logs(&w->hub, "redis ready", ready0 + 1));
+  stafet_client_t *p = th_client(w->hub.endpoint, "cpr");
+  assert_int_equal(th_publish_wait(p, "cpr.person.relocated", "0751", NULL, 0, NULL), 0);
+  stafet_client_destroy(p);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test_setup_teardown(test_kill9_hub_mid_stream, world_default, world_down),
       cmocka_unit_test_setup_teardown(test_kill9_redis_with_aof, world_default, world_down),
       cmocka_unit_test_setup_teardown(test_sigterm_drains_cleanly, world_default, world_down),
+      cmocka_unit_test_setup_teardown(test_refused_scripts_are_loaded_once_redis_takes_them,
+                                      world_default, world_down),
       cmocka_unit_test_setup_teardown(test_embedded_redis_survives_hub_kill, world_embedded,
                                       world_down),
       cmocka_unit_test_setup_teardown(test_embedded_redis_requires_auth, world_embedded,
